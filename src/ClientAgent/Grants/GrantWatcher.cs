@@ -1,0 +1,141 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using Microsoft.Extensions.Logging;
+using PoolOperator.Api;
+
+namespace PoolOperator.ClientAgent;
+
+/// <summary>
+/// Follows one ConnectionGrant: lists it (by field selector on its name), then watches from the list's
+/// resourceVersion; re-watches when a watch ends, re-lists on 410 Gone, and backs off while the API fails.
+/// Every sighting is passed on (the state, not the event, matters); a deletion is passed on as null.
+/// </summary>
+internal sealed class GrantWatcher
+{
+    private const int WatchTimeoutSeconds = 300;
+
+    private readonly IKubernetes _client;
+    private readonly GrantIdentity _identity;
+    private readonly Func<int> _currentLimit;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Backoff _backoff;
+
+    public GrantWatcher(IKubernetes client, GrantIdentity identity, ClientAgentOptions options, Func<int> currentLimit, TimeProvider time, ILogger logger)
+    {
+        _client = client;
+        _identity = identity;
+        _currentLimit = currentLimit;
+        _time = time;
+        _logger = logger;
+        _backoff = new Backoff(options.WatchBackoffInitial, options.WatchBackoffMax);
+    }
+
+    private string FieldSelector => "metadata.name=" + _identity.GrantName;
+
+    /// <summary>Runs until cancelled, calling <paramref name="onGrant"/> for every sighting of the grant.</summary>
+    public async Task RunAsync(Action<ConnectionGrant?> onGrant, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var resourceVersion = await ListAsync(onGrant, cancellationToken);
+                _backoff.Reset();
+                while (resourceVersion is not null)
+                {
+                    resourceVersion = await WatchAsync(resourceVersion, onGrant, cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is HttpOperationException or HttpRequestException or KubernetesException
+                                                  or IOException or System.Text.Json.JsonException or TaskCanceledException)
+            {
+                // Whatever the API does, the last limit stays in force: nothing here touches the gate.
+                var delay = _backoff.Next();
+                AgentLog.WatchFailed(_logger, exception, _identity.BudgetName, _identity.Display, _currentLimit(), delay);
+                await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task<string?> ListAsync(Action<ConnectionGrant?> onGrant, CancellationToken cancellationToken)
+    {
+        var list = await _client.CustomObjects.ListNamespacedCustomObjectAsync<ConnectionGrantList>(
+            group: ApiGroup.Group,
+            version: ApiGroup.Version,
+            namespaceParameter: _identity.Namespace,
+            plural: ApiGroup.GrantPlural,
+            fieldSelector: FieldSelector,
+            cancellationToken: cancellationToken);
+        var grant = list.Items.FirstOrDefault(item => item.Metadata.Name == _identity.GrantName);
+        if (grant is not null)
+        {
+            onGrant(grant);
+        }
+
+        return list.Metadata.ResourceVersion ?? "";
+    }
+
+    /// <summary>One watch request; returns the resourceVersion to continue from, or null to re-list.</summary>
+    private async Task<string?> WatchAsync(string resourceVersion, Action<ConnectionGrant?> onGrant, CancellationToken cancellationToken)
+    {
+        Exception? watchError = null;
+        var response = _client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(
+            group: ApiGroup.Group,
+            version: ApiGroup.Version,
+            namespaceParameter: _identity.Namespace,
+            plural: ApiGroup.GrantPlural,
+            allowWatchBookmarks: true,
+            fieldSelector: FieldSelector,
+            resourceVersion: resourceVersion,
+            timeoutSeconds: WatchTimeoutSeconds,
+            watch: true,
+            cancellationToken: cancellationToken);
+        try
+        {
+#pragma warning disable CS0618 // WatchAsync on a list response is marked obsolete but is the custom-resource watch of this client version.
+            await foreach (var (type, item) in response.WatchAsync<ConnectionGrant, object>(error => watchError ??= error, cancellationToken))
+#pragma warning restore CS0618
+            {
+                resourceVersion = item.Metadata?.ResourceVersion ?? resourceVersion;
+                if (item.Metadata?.Name is { } name && name != _identity.GrantName)
+                {
+                    continue;
+                }
+
+                switch (type)
+                {
+                    case WatchEventType.Added:
+                    case WatchEventType.Modified:
+                        onGrant(item);
+                        break;
+                    case WatchEventType.Deleted:
+                        onGrant(null);
+                        break;
+                }
+
+                if (watchError is not null)
+                {
+                    break;
+                }
+            }
+        }
+        catch (HttpRequestException exception) when (exception.InnerException is EndOfStreamException)
+        {
+            // A watch that ends without a single line (the server's timeout): a normal end.
+            return resourceVersion;
+        }
+
+        return watchError switch
+        {
+            null => resourceVersion,
+            KubernetesException { Status.Code: (int)HttpStatusCode.Gone } => null,
+            _ => throw watchError,
+        };
+    }
+}
