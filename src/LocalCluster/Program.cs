@@ -1,3 +1,54 @@
-// The local cluster is built in issue 3.
-Console.WriteLine("PoolOperator local cluster: not built yet.");
+using PoolOperator.LocalCluster;
+
+// Runs the local cluster for a person: writes a kubeconfig, prints how to use it, serves until Ctrl+C.
+// Usage: dotnet run --project src/LocalCluster -- [--port N] [--kubeconfig PATH] [--crds DIR_OR_FILE]...
+var options = new LocalClusterOptions { Port = 0 };
+var kubeconfig = Path.Combine(Directory.GetCurrentDirectory(), ".local-cluster", "kubeconfig");
+for (var i = 0; i < args.Length; i++)
+{
+    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    switch (args[i])
+    {
+        case "--port":
+            options.Port = int.TryParse(Value(), out var port) && port is >= 0 and <= 65535
+                ? port
+                : throw new ArgumentException("--port must be a number from 0 to 65535");
+            break;
+        case "--kubeconfig":
+            kubeconfig = Value();
+            break;
+        case "--crds" or "--manifests":
+            options.ManifestPaths.Add(Value());
+            break;
+        case "--help" or "-h":
+            Console.WriteLine("usage: PoolOperator.LocalCluster [--port N] [--kubeconfig PATH] [--crds DIR_OR_FILE]...");
+            return 0;
+        default:
+            Console.Error.WriteLine($"unknown argument '{args[i]}' (try --help)");
+            return 2;
+    }
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+await using var server = await LocalKubernetesServer.StartAsync(options);
+var written = server.WriteKubeconfig(kubeconfig);
+Console.WriteLine($"PoolOperator local cluster listening on {server.BaseAddress}");
+Console.WriteLine($"export KUBECONFIG={written}");
+
+// Hook for the workload simulator (src/LocalCluster/Simulation): start it here against server.CreateClient().
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+    Console.WriteLine("stopping");
+}
+
 return 0;

@@ -1,0 +1,114 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using PoolOperator.LocalCluster.Http;
+using PoolOperator.LocalCluster.Json;
+using PoolOperator.LocalCluster.Resources;
+
+namespace PoolOperator.LocalCluster.Lifecycle;
+
+/// <summary>
+/// The defaults and checks the real server applies to the built-in kinds the project uses:
+/// pods start Pending, workloads default to one replica and need a selector matching their template,
+/// namespaces are Active, secrets fold <c>stringData</c> into <c>data</c>.
+/// </summary>
+internal static class BuiltInDefaults
+{
+    public static void Apply(ResourceType type, JsonObject obj, JsonObject? old)
+    {
+        switch (type.Group, type.Plural)
+        {
+            case ("", "pods"):
+                Pod(type, obj, old);
+                break;
+            case ("apps", "deployments" or "statefulsets" or "replicasets"):
+                Workload(type, obj);
+                break;
+            case ("", "namespaces"):
+                obj.Metadata()["labels"] ??= new JsonObject();
+                obj.Metadata()["labels"]!["kubernetes.io/metadata.name"] = obj.Name();
+                obj["spec"] ??= new JsonObject { ["finalizers"] = new JsonArray("kubernetes") };
+                obj["status"] ??= new JsonObject { ["phase"] = "Active" };
+                break;
+            case ("", "secrets"):
+                Secret(obj);
+                break;
+            case ("", "services"):
+                var spec = obj["spec"] as JsonObject ?? [];
+                obj["spec"] = spec;
+                spec["type"] ??= "ClusterIP";
+                break;
+        }
+    }
+
+    private static void Pod(ResourceType type, JsonObject pod, JsonObject? old)
+    {
+        var spec = pod["spec"] as JsonObject;
+        if (spec?["containers"] is not JsonArray { Count: > 0 })
+        {
+            throw ApiException.Invalid(type.Group, type.Kind, pod.Name(), [FieldError.Required("spec.containers")]);
+        }
+
+        spec["terminationGracePeriodSeconds"] ??= 30;
+        spec["restartPolicy"] ??= "Always";
+        spec["dnsPolicy"] ??= "ClusterFirst";
+        spec["schedulerName"] ??= "default-scheduler";
+        if (old is null)
+        {
+            pod["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = "BestEffort" };
+        }
+    }
+
+    private static void Workload(ResourceType type, JsonObject workload)
+    {
+        var spec = workload["spec"] as JsonObject ?? [];
+        workload["spec"] = spec;
+        spec["replicas"] ??= 1;
+        spec["revisionHistoryLimit"] ??= 10;
+        if (type.Plural == "deployments")
+        {
+            spec["progressDeadlineSeconds"] ??= 600;
+            spec["strategy"] ??= new JsonObject
+            {
+                ["type"] = "RollingUpdate",
+                ["rollingUpdate"] = new JsonObject { ["maxSurge"] = "25%", ["maxUnavailable"] = "25%" },
+            };
+        }
+        else if (type.Plural == "statefulsets")
+        {
+            spec["podManagementPolicy"] ??= "OrderedReady";
+            spec["updateStrategy"] ??= new JsonObject { ["type"] = "RollingUpdate", ["rollingUpdate"] = new JsonObject { ["partition"] = 0 } };
+        }
+
+        if (spec["selector"] is not JsonObject selector)
+        {
+            throw ApiException.Invalid(type.Group, type.Kind, workload.Name(), [FieldError.Required("spec.selector")]);
+        }
+
+        var templateLabels = spec.At("template", "metadata", "labels") as JsonObject ?? [];
+        var matchLabels = selector["matchLabels"] as JsonObject ?? [];
+        foreach (var (key, value) in matchLabels)
+        {
+            if (JsonNodes.ScalarText(templateLabels[key]) != JsonNodes.ScalarText(value))
+            {
+                throw ApiException.Invalid(type.Group, type.Kind, workload.Name(),
+                    [FieldError.Invalid("spec.template.metadata.labels", templateLabels.DeepClone(), "`selector` does not match template `labels`")]);
+            }
+        }
+    }
+
+    private static void Secret(JsonObject secret)
+    {
+        secret["type"] ??= "Opaque";
+        if (secret["stringData"] is JsonObject stringData)
+        {
+            var data = secret["data"] as JsonObject ?? [];
+            secret["data"] = data;
+            foreach (var (key, value) in stringData)
+            {
+                data[key] = Convert.ToBase64String(Encoding.UTF8.GetBytes(JsonNodes.ScalarText(value) ?? ""));
+            }
+
+            secret.Remove("stringData");
+        }
+    }
+}

@@ -1,0 +1,234 @@
+using System.Text.Json.Nodes;
+using PoolOperator.LocalCluster.Http;
+using PoolOperator.LocalCluster.Json;
+using PoolOperator.LocalCluster.Resources;
+using PoolOperator.LocalCluster.Storage;
+
+namespace PoolOperator.LocalCluster.Lifecycle;
+
+/// <summary>
+/// Deletion with the real server's stages: finalizers hold an object (deletionTimestamp set) until they
+/// are removed; a pod deleted with a grace period stays Terminating until the period ends (or a delete
+/// with gracePeriodSeconds=0); a namespace goes away once its contents have; and removing an object
+/// deletes, in the background, every object whose ownerReferences all point at removed owners.
+/// </summary>
+internal sealed class ObjectDeleter
+{
+    private const long DefaultPodGraceSeconds = 30;
+    private readonly ObjectStore _store;
+    private readonly ResourceRegistry _registry;
+    private readonly Admission _admission;
+    private readonly TimeProvider _time;
+
+    public ObjectDeleter(ObjectStore store, ResourceRegistry registry, Admission admission, TimeProvider time)
+    {
+        _store = store;
+        _registry = registry;
+        _admission = admission;
+        _time = time;
+    }
+
+    /// <summary>DELETE of one object. Answers the object: removed, or marked for deletion.</summary>
+    public JsonObject Delete(ResourceType type, string? ns, string name, DeleteRequest request)
+    {
+        lock (_store.Gate)
+        {
+            var current = _store.Get(type.StorageKey, ns, name) ?? throw ApiException.NotFound(type.Group, type.Plural, name);
+            if (request.PreconditionUid is { Length: > 0 } uid && uid != current.Uid())
+            {
+                throw ApiException.Conflict(type.Group, type.Plural, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Uid()}");
+            }
+
+            if (request.PreconditionResourceVersion is { Length: > 0 } rv && rv != current.ResourceVersion())
+            {
+                throw ApiException.Conflict(type.Group, type.Plural, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current.ResourceVersion()}");
+            }
+
+            if (request.DryRun)
+            {
+                return ObjectWriter.Render(type, current);
+            }
+
+            if (request.PropagationPolicy == "Orphan")
+            {
+                Orphan(current);
+            }
+
+            var grace = GracePeriod(type, current, request);
+            var alreadyDeleting = current.Metadata()["deletionTimestamp"] is not null;
+            if (current.Finalizers().Count == 0 && (grace == 0 || type.Group.Length > 0 || type.Plural != "pods") && !IsNamespace(type))
+            {
+                return ObjectWriter.Render(type, Remove(type, current));
+            }
+
+            if (alreadyDeleting && !(grace == 0 && IsPod(type)))
+            {
+                if (IsNamespace(type))
+                {
+                    RemoveIfFinalized(type, current);
+                }
+
+                return ObjectWriter.Render(type, current);
+            }
+
+            var marked = current.CloneObject();
+            var meta = marked.Metadata();
+            var now = _time.GetUtcNow();
+            meta["deletionTimestamp"] = JsonNodes.Timestamp(IsPod(type) ? now.AddSeconds(grace) : now);
+            meta["deletionGracePeriodSeconds"] = IsPod(type) ? grace : 0;
+            if (IsNamespace(type))
+            {
+                marked["status"] = new JsonObject { ["phase"] = "Terminating" };
+            }
+
+            var stored = _store.Put(type.StorageKey, marked);
+            if (IsNamespace(type))
+            {
+                DeleteNamespaceContents(current.Name());
+            }
+
+            RemoveIfFinalized(type, stored);
+            return ObjectWriter.Render(type, _store.Get(type.StorageKey, ns, name) ?? stored);
+        }
+    }
+
+    /// <summary>
+    /// Removes an object marked for deletion once nothing holds it: no finalizers, the pod's grace
+    /// period over, the namespace empty. Called after every write and by the periodic sweep.
+    /// </summary>
+    public void RemoveIfFinalized(ResourceType type, JsonObject stored)
+    {
+        lock (_store.Gate)
+        {
+            if (_store.Get(type.StorageKey, stored.Namespace(), stored.Name()) is not { } fresh || fresh.Uid() != stored.Uid())
+            {
+                return;
+            }
+
+            stored = fresh;
+            var deletion = JsonNodes.ParseTimestamp(stored.Metadata().GetString("deletionTimestamp"));
+            if (deletion is null || stored.Finalizers().Count > 0)
+            {
+                return;
+            }
+
+            if (IsPod(type) && deletion > _time.GetUtcNow())
+            {
+                return;
+            }
+
+            if (IsNamespace(type) && _store.All().Any(e => e.Object.Namespace() == stored.Name()))
+            {
+                return;
+            }
+
+            Remove(type, stored);
+        }
+    }
+
+    /// <summary>Finishes every deletion whose time has come (pod grace periods, emptied namespaces).</summary>
+    public void Sweep()
+    {
+        lock (_store.Gate)
+        {
+            foreach (var (key, obj) in _store.All())
+            {
+                if (obj.Metadata()["deletionTimestamp"] is not null && _registry.FindByStorageKey(key) is { } type)
+                {
+                    RemoveIfFinalized(type, obj);
+                }
+            }
+        }
+    }
+
+    private JsonObject Remove(ResourceType type, JsonObject current)
+    {
+        if (_store.Remove(type.StorageKey, current.Namespace(), current.Name()) is not { } removed)
+        {
+            return current;
+        }
+
+        _admission.AfterRemove(type, removed);
+        CollectDependents(removed.Uid());
+        return removed;
+    }
+
+    /// <summary>Background cascading deletion: dependents whose owners are all gone are deleted as a client would.</summary>
+    private void CollectDependents(string? ownerUid)
+    {
+        if (string.IsNullOrEmpty(ownerUid))
+        {
+            return;
+        }
+
+        var liveUids = _store.All().Select(e => e.Object.Uid()).Where(u => u is not null).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, obj) in _store.All())
+        {
+            var owners = OwnerUids(obj);
+            if (!owners.Contains(ownerUid) || owners.Any(liveUids.Contains) || _registry.FindByStorageKey(key) is not { } type)
+            {
+                continue;
+            }
+
+            if (_store.Get(key, obj.Namespace(), obj.Name()) is { } still && still.Metadata()["deletionTimestamp"] is null)
+            {
+                Delete(type, obj.Namespace(), obj.Name(), new DeleteRequest());
+            }
+        }
+    }
+
+    private void Orphan(JsonObject owner)
+    {
+        var uid = owner.Uid();
+        foreach (var (key, obj) in _store.All())
+        {
+            if (obj.Metadata()["ownerReferences"] is JsonArray refs && refs.Any(r => r?["uid"]?.GetValue<string>() == uid))
+            {
+                var copy = obj.CloneObject();
+                var kept = new JsonArray(refs.Where(r => r?["uid"]?.GetValue<string>() != uid).Select(r => r!.DeepClone()).ToArray());
+                copy.Metadata()["ownerReferences"] = kept;
+                _store.Put(key, copy);
+            }
+        }
+    }
+
+    private void DeleteNamespaceContents(string ns)
+    {
+        foreach (var (key, obj) in _store.All())
+        {
+            if (obj.Namespace() == ns && _registry.FindByStorageKey(key) is { } type && _store.Get(key, ns, obj.Name()) is not null)
+            {
+                Delete(type, ns, obj.Name(), new DeleteRequest { GracePeriodSeconds = 0 });
+            }
+        }
+    }
+
+    private static HashSet<string> OwnerUids(JsonObject obj) =>
+        obj.Metadata()["ownerReferences"] is JsonArray refs
+            ? refs.Select(r => (r as JsonObject).GetString("uid")).Where(u => u is not null).Select(u => u!).ToHashSet(StringComparer.Ordinal)
+            : [];
+
+    private static long GracePeriod(ResourceType type, JsonObject current, DeleteRequest request)
+    {
+        if (!IsPod(type))
+        {
+            return 0;
+        }
+
+        if (JsonNodes.ScalarText(current.At("status", "phase")) is "Succeeded" or "Failed")
+        {
+            return 0;
+        }
+
+        if (request.GracePeriodSeconds is { } requested)
+        {
+            return Math.Max(0, requested);
+        }
+
+        return JsonNodes.Int64(current.At("spec", "terminationGracePeriodSeconds")) ?? DefaultPodGraceSeconds;
+    }
+
+    private static bool IsPod(ResourceType type) => type.Group.Length == 0 && type.Plural == "pods";
+
+    private static bool IsNamespace(ResourceType type) => type.Group.Length == 0 && type.Plural == "namespaces";
+}
