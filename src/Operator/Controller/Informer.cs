@@ -96,6 +96,39 @@ public sealed partial class Informer<T> : IInformer
         handlers.Add(handler);
     }
 
+    /// <summary>
+    /// Writes an object the operator has just written into the cache, so that the next reconcile
+    /// sees its own writes even before the watch delivers them. Handlers are not called.
+    /// </summary>
+    public void WriteThrough(T obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        Cache.Upsert(obj);
+    }
+
+    /// <summary>Removes an object the operator has just deleted from the cache. Handlers are not called.</summary>
+    public void DeleteThrough(ObjectKey key) => Cache.Remove(key);
+
+    /// <summary>
+    /// Lists afresh and merges the result into the cache (newer cached versions win), so that a
+    /// replica that has just become leader plans from state at least as new as the API's now.
+    /// </summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        foreach (var ns in namespaces)
+        {
+            var result = await source.List(ns, cancellationToken);
+            foreach (var obj in result.Items)
+            {
+                var (previous, stored) = Cache.Upsert(obj);
+                if (stored && previous?.Metadata.ResourceVersion != obj.Metadata.ResourceVersion)
+                {
+                    Notify(previous, obj);
+                }
+            }
+        }
+    }
+
     /// <inheritdoc />
     public Task WaitForSyncAsync(CancellationToken cancellationToken) => synced.Task.WaitAsync(cancellationToken);
 
@@ -174,7 +207,7 @@ public sealed partial class Informer<T> : IInformer
     {
         var namespaceText = NamespaceText(namespaceName);
         var result = await source.List(namespaceName, cancellationToken);
-        foreach (var (old, @new) in Cache.Replace(namespaceName, result.Items))
+        foreach (var (old, @new) in Cache.Replace(namespaceName, result.Items, result.ResourceVersion))
         {
             Notify(old, @new);
         }
@@ -212,7 +245,12 @@ public sealed partial class Informer<T> : IInformer
             {
                 case WatchEventType.Added:
                 case WatchEventType.Modified:
-                    Notify(Cache.Upsert(obj), obj);
+                    var (previous, stored) = Cache.Upsert(obj);
+                    if (stored)
+                    {
+                        Notify(previous, obj);
+                    }
+
                     break;
                 case WatchEventType.Deleted:
                     var old = Cache.Remove(ObjectKey.Of(obj));

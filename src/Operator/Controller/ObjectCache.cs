@@ -89,15 +89,24 @@ public sealed class ObjectCache<T>
         }
     }
 
-    /// <summary>Stores <paramref name="obj"/>, returning the object it replaced.</summary>
-    internal T? Upsert(T obj)
+    /// <summary>
+    /// Stores <paramref name="obj"/> unless a newer version is held (the operator writes its own
+    /// results through, and a watch event of an older version must not undo them).
+    /// </summary>
+    /// <returns>The object replaced, and whether <paramref name="obj"/> was stored.</returns>
+    internal (T? Old, bool Stored) Upsert(T obj)
     {
         var key = ObjectKey.Of(obj);
         lock (gate)
         {
             var old = items.GetValueOrDefault(key);
+            if (old is not null && ResourceVersions.IsOlder(obj.Metadata.ResourceVersion, old.Metadata.ResourceVersion))
+            {
+                return (old, false);
+            }
+
             UpsertLocked(key, obj);
-            return old;
+            return (old, true);
         }
     }
 
@@ -114,7 +123,8 @@ public sealed class ObjectCache<T>
     /// Replaces the objects of one namespace (or all, for null) with a fresh list, as after a relist,
     /// and returns what changed as (old, new) pairs: (null, x) added, (x, y) changed, (x, null) deleted.
     /// </summary>
-    internal IReadOnlyList<(T? Old, T? New)> Replace(string? namespaceName, IEnumerable<T> fresh)
+    /// <remarks>Objects held at a version newer than the list (written through after it) are kept.</remarks>
+    internal IReadOnlyList<(T? Old, T? New)> Replace(string? namespaceName, IEnumerable<T> fresh, string listResourceVersion)
     {
         var changes = new List<(T? Old, T? New)>();
         lock (gate)
@@ -125,7 +135,9 @@ public sealed class ObjectCache<T>
                 var key = ObjectKey.Of(obj);
                 seen.Add(key);
                 var old = items.GetValueOrDefault(key);
-                if (old is null || old.Metadata.ResourceVersion != obj.Metadata.ResourceVersion)
+                if (old is null
+                    || (old.Metadata.ResourceVersion != obj.Metadata.ResourceVersion
+                        && !ResourceVersions.IsOlder(obj.Metadata.ResourceVersion, old.Metadata.ResourceVersion)))
                 {
                     UpsertLocked(key, obj);
                     changes.Add((old, obj));
@@ -133,7 +145,9 @@ public sealed class ObjectCache<T>
             }
 
             var gone = items.Keys
-                .Where(key => (namespaceName is null || key.Namespace == namespaceName) && !seen.Contains(key))
+                .Where(key => (namespaceName is null || key.Namespace == namespaceName)
+                    && !seen.Contains(key)
+                    && !ResourceVersions.IsOlder(listResourceVersion, items[key].Metadata.ResourceVersion))
                 .ToList();
             foreach (var key in gone)
             {

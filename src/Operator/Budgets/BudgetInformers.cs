@@ -1,0 +1,81 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using PoolOperator.Api;
+using PoolOperator.Operator.Controller;
+
+namespace PoolOperator.Operator.Budgets;
+
+/// <summary>
+/// The informers (and so the caches) of every kind the budget controller reads, with the indexes
+/// its lookups use. One set per operator process, shared by the reconciler and the event mapping.
+/// </summary>
+public sealed class BudgetInformers
+{
+    /// <summary>Index of budgets by the workloads they name: <c>namespace/Kind/name</c>.</summary>
+    public const string BudgetsByWorkload = "workload";
+
+    /// <summary>Index of grants by their budget: <c>namespace/budget</c> (from the budget label).</summary>
+    public const string GrantsByBudget = "budget";
+
+    /// <summary>Index of HPAs by their scale target: <c>namespace/Kind/name</c>.</summary>
+    public const string HpasByTarget = "target";
+
+    /// <summary>Creates the informers over <paramref name="namespaces"/> (empty for all).</summary>
+    public BudgetInformers(IKubernetes client, IReadOnlyList<string> namespaces, InformerSettings settings, TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(namespaces);
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var scope = namespaces.Select(ns => (string?)ns).ToList();
+        var logger = loggers.CreateLogger("PoolOperator.Operator.Controller.Informer");
+
+        // Only budgets resync: every other kind maps to budgets anyway, so one pass over the budgets
+        // reconciles everything.
+        Budgets = new Informer<DatabaseBudget>(KubernetesSources.Budgets(client), scope, settings, time, logger);
+        settings = settings with { ResyncPeriod = TimeSpan.Zero };
+        Grants = new Informer<ConnectionGrant>(KubernetesSources.Grants(client), scope, settings, time, logger);
+        Pods = new Informer<V1Pod>(KubernetesSources.Pods(client), scope, settings, time, logger);
+        Deployments = new Informer<V1Deployment>(KubernetesSources.Deployments(client), scope, settings, time, logger);
+        StatefulSets = new Informer<V1StatefulSet>(KubernetesSources.StatefulSets(client), scope, settings, time, logger);
+        Hpas = new Informer<V2HorizontalPodAutoscaler>(KubernetesSources.HorizontalPodAutoscalers(client), scope, settings, time, logger);
+
+        Budgets.Cache.AddIndexer(BudgetsByWorkload, budget => budget.Spec.Workloads.Select(w => WorkloadIndex(budget.Metadata.NamespaceProperty, w.Kind, w.Name)));
+        Grants.Cache.AddIndexer(GrantsByBudget, grant =>
+            grant.Metadata.Labels?.TryGetValue(ApiGroup.BudgetLabel, out var budget) == true
+                ? [grant.Metadata.NamespaceProperty + "/" + budget]
+                : []);
+        Hpas.Cache.AddIndexer(HpasByTarget, hpa =>
+            hpa.Spec?.ScaleTargetRef is { } target
+                ? [WorkloadIndex(hpa.Metadata.NamespaceProperty, target.Kind, target.Name)]
+                : []);
+    }
+
+    /// <summary>DatabaseBudgets.</summary>
+    public Informer<DatabaseBudget> Budgets { get; }
+
+    /// <summary>ConnectionGrants.</summary>
+    public Informer<ConnectionGrant> Grants { get; }
+
+    /// <summary>Pods.</summary>
+    public Informer<V1Pod> Pods { get; }
+
+    /// <summary>Deployments.</summary>
+    public Informer<V1Deployment> Deployments { get; }
+
+    /// <summary>StatefulSets.</summary>
+    public Informer<V1StatefulSet> StatefulSets { get; }
+
+    /// <summary>autoscaling/v2 HorizontalPodAutoscalers.</summary>
+    public Informer<V2HorizontalPodAutoscaler> Hpas { get; }
+
+    /// <summary>Every informer, to start and wait on together.</summary>
+    public IReadOnlyList<IInformer> All => [Budgets, Grants, Pods, Deployments, StatefulSets, Hpas];
+
+    /// <summary>True once every informer has listed.</summary>
+    public bool HasSynced => All.All(i => i.HasSynced);
+
+    /// <summary>The value of the workload indexes for one workload.</summary>
+    public static string WorkloadIndex(string? namespaceName, string? kind, string? name) => $"{namespaceName}/{kind}/{name}";
+}
