@@ -33,6 +33,13 @@ public sealed class GrantPlannerProperties
         return ConvergesInTwoRounds(sim);
     }
 
+    [Property(MaxTest = 1000, Arbitrary = [typeof(AllocatedArbitraries)])]
+    public bool The_allocators_targets_are_reached_in_two_rounds(PlannerCase c)
+    {
+        var sim = new PlannerSimulation(c.Available, c.Grants, c.Targets);
+        return ConvergesInTwoRounds(sim);
+    }
+
     [Property(MaxTest = 1000, Arbitrary = [typeof(OverBudgetArbitraries)])]
     public bool After_the_capacity_dropped_the_first_round_only_shrinks_and_the_second_converges(PlannerCase c)
     {

@@ -92,6 +92,16 @@ public static class PlannerGenerators
         select new PlannerCase(available, grants, targets, []);
 }
 
+/// <summary>Targets as the allocator gives them for a generated budget, and any state within the invariant.</summary>
+public static class AllocatedArbitraries
+{
+    public static Arbitrary<PlannerCase> Cases() => Arb.From(
+        from c in Tests.Allocation.AllocationGenerators.Case(extreme: false)
+        let targets = Operator.Allocation.ConnectionAllocator.Allocate(c.Available, c.Workloads).Targets
+        from grants in PlannerGenerators.Grants([.. targets.Keys.Order(StringComparer.Ordinal)], c.Available)
+        select new PlannerCase(c.Available, grants, targets, []));
+}
+
 public static class PlannerArbitraries
 {
     public static Arbitrary<PlannerCase> Cases() => Arb.From(PlannerGenerators.Interleavings());
