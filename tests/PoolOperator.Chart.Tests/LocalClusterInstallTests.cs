@@ -46,9 +46,15 @@ public sealed class LocalClusterInstallTests(ITestOutputHelper output) : IAsyncL
         Assert.Equal(2, deployment.GetProperty("spec").GetProperty("replicas").GetInt32());
         await EventuallyRunningAsync(Helm.Namespace, "app.kubernetes.io/name=pool-operator", 2);
 
+        // What NOTES.txt tells the user to run next.
+        var rollout = await KubectlAsync(["rollout", "status", "deployment/pool-operator", "-n", Helm.Namespace, "--timeout=20s"]);
+        Assert.Contains("successfully rolled out", rollout, StringComparison.Ordinal);
+
         await KubectlAsync(["apply", "-f", RepositoryPaths.Of("examples", "budget-basic.yaml")]);
         await ApplyServedAsync(string.Join("\n---\n", Directory.GetFiles(RepositoryPaths.Of("examples", "app"), "*.yaml").Order(StringComparer.Ordinal).Select(File.ReadAllText)));
         await EventuallyRunningAsync("default", "app.kubernetes.io/name=orders-api", 3);
+        await KubectlAsync(["scale", "deployment/orders-api", "-n", "default", "--replicas=5"]);
+        await EventuallyRunningAsync("default", "app.kubernetes.io/name=orders-api", 5);
 
         var budgets = await KubectlAsync(["get", "dbb", "-n", "default"]);
         Assert.Contains("orders-db", budgets, StringComparison.Ordinal);
