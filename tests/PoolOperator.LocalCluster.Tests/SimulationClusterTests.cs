@@ -91,6 +91,38 @@ public sealed class SimulationClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_pod_deleted_by_someone_else_is_replaced_and_its_namesake_is_not_touched()
+    {
+        var ns = await CreateNamespaceAsync();
+        await using var simulator = StartSimulator(ns);
+        await _client.AppsV1.CreateNamespacedStatefulSetAsync(StatefulSet("cache", 2), ns);
+        var before = await EventuallyAsync(ns, pods => pods.Count == 2 && pods.All(IsRunning));
+        var victim = before.Single(p => p.Metadata.Name == "cache-1");
+
+        // As kubectl delete pod does: a grace period, so the pod is Terminating first.
+        await _client.CoreV1.DeleteNamespacedPodAsync("cache-1", ns, gracePeriodSeconds: 30);
+
+        var after = await EventuallyAsync(ns, pods => pods.Count == 2 && pods.All(IsRunning) && pods.Any(p => p.Metadata.Name == "cache-1" && p.Metadata.Uid != victim.Metadata.Uid));
+        Assert.Equal(["cache-0", "cache-1"], after.Select(p => p.Metadata.Name).Order());
+        Assert.Equal(before.Single(p => p.Metadata.Name == "cache-0").Metadata.Uid, after.Single(p => p.Metadata.Name == "cache-0").Metadata.Uid);
+    }
+
+    [Fact]
+    public async Task Deleting_a_deployment_removes_its_pods_and_the_simulator_does_not_bring_them_back()
+    {
+        var ns = await CreateNamespaceAsync();
+        await using var simulator = StartSimulator(ns);
+        await _client.AppsV1.CreateNamespacedDeploymentAsync(Deployment("gone", 2), ns);
+        await EventuallyAsync(ns, pods => pods.Count == 2 && pods.All(IsRunning));
+
+        await _client.AppsV1.DeleteNamespacedDeploymentAsync("gone", ns);
+
+        await EventuallyAsync(ns, pods => pods.Count == 0);
+        await Task.Delay(FastOptions.PendingDuration * 3);
+        Assert.Empty(await ListPodsAsync(ns));
+    }
+
+    [Fact]
     public async Task A_template_change_rolls_all_pods_to_the_new_template()
     {
         var ns = await CreateNamespaceAsync();
