@@ -1,0 +1,63 @@
+using System.Data.Common;
+using k8s;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using PoolOperator.ClientAgent;
+using PoolOperator.ScaleStorm.Load;
+
+namespace PoolOperator.ScaleStorm.Modes;
+
+/// <summary>
+/// PoolOperator mode: every replica builds its pool with the client agent, as an application would,
+/// and runs a grant agent that follows the pod's ConnectionGrant.
+/// </summary>
+internal sealed class AgentPools(string connectionString, IKubernetes client, string @namespace, string budgetName, int hardCeiling, ILoggerFactory loggers) : IReplicaPools
+{
+    public (DbDataSource DataSource, IAsyncDisposable? Companion) Create(string podName)
+    {
+        var options = new ClientAgentOptions
+        {
+            BudgetName = budgetName,
+            PodName = podName,
+            PodNamespace = @namespace,
+            MaxPoolSize = hardCeiling,
+            StartupGrantWait = TimeSpan.FromSeconds(5),
+            FallbackLimit = 1,
+            AcquireTimeout = TimeSpan.FromSeconds(30),
+            PoolName = podName,
+            ResizePollInterval = TimeSpan.FromMilliseconds(10),
+        };
+        var builder = new BudgetedDataSourceBuilder(
+            new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = StormApplication.Name }.ConnectionString, options)
+        {
+            LoggerFactory = loggers,
+        };
+        var dataSource = builder.Build();
+        var agent = new RunningAgent(new GrantAgent(dataSource, client, new GrantIdentity(@namespace, podName, budgetName)));
+        return (dataSource, agent);
+    }
+
+    /// <summary>A grant agent running in the background until its replica stops.</summary>
+    private sealed class RunningAgent : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _run;
+
+        public RunningAgent(GrantAgent agent) => _run = Task.Run(() => agent.RunAsync(_stop.Token));
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            try
+            {
+                await _run;
+            }
+            catch (OperationCanceledException)
+            {
+                // The agent stops by cancellation.
+            }
+
+            _stop.Dispose();
+        }
+    }
+}
