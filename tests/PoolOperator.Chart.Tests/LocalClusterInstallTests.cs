@@ -12,6 +12,8 @@ namespace PoolOperator.Chart.Tests;
 /// chart's objects (or the plain manifests), then the example budget and application. Kinds the local
 /// cluster does not serve (e.g. PodDisruptionBudget) are left out and named in the test output.
 /// The workload simulator plays the controllers, so the Deployments get running pods.
+/// <c>helm install</c> itself is not run here: helm stores its release record in a Secret through
+/// client-go's typed client, which sends protobuf, and the local cluster speaks JSON and YAML only.
 /// </summary>
 public sealed class LocalClusterInstallTests(ITestOutputHelper output) : IAsyncLifetime
 {
