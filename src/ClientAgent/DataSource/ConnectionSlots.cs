@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -51,6 +52,7 @@ internal sealed class ConnectionSlots
             throw new InvalidOperationException("The connection is already open.");
         }
 
+        tracker.PendingOpenSite = CaptureOpenSite();
         await Gate.AcquireAsync(cancellationToken);
         Reserve(tracker);
     }
@@ -63,6 +65,7 @@ internal sealed class ConnectionSlots
             throw new InvalidOperationException("The connection is already open.");
         }
 
+        tracker.PendingOpenSite = CaptureOpenSite();
         Gate.Acquire(cancellationToken);
         Reserve(tracker);
     }
@@ -85,7 +88,35 @@ internal sealed class ConnectionSlots
 
     public void OnOpened(SlotTracker tracker) => _leaks?.Track(tracker);
 
-    public string? CaptureOpenSite() => _leaks is null ? null : new StackTrace(3, fNeedFileInfo: true).ToString();
+    /// <summary>The caller's stack without this library's frames, when leak detection is on (it costs a stack walk).</summary>
+    public string? CaptureOpenSite()
+    {
+        if (_leaks is null)
+        {
+            return null;
+        }
+
+        var ours = typeof(ConnectionSlots).Assembly;
+        var text = new StringBuilder();
+        foreach (var frame in new StackTrace(1, fNeedFileInfo: true).GetFrames())
+        {
+            var method = frame.GetMethod();
+            if (method?.DeclaringType?.Assembly == ours && text.Length == 0)
+            {
+                continue;
+            }
+
+            text.Append("   at ").Append(method?.DeclaringType?.FullName).Append('.').Append(method?.Name);
+            if (frame.GetFileName() is { } file)
+            {
+                text.Append(" in ").Append(file).Append(":line ").Append(frame.GetFileLineNumber());
+            }
+
+            text.AppendLine();
+        }
+
+        return text.ToString();
+    }
 
     private void Reserve(SlotTracker tracker)
     {

@@ -25,6 +25,12 @@ internal sealed class SlotTracker
     /// <summary>Where the current open happened, when leak detection is on.</summary>
     public string? OpenedAt { get; private set; }
 
+    /// <summary>
+    /// Where the pending open was asked for, captured before the first await (an async open's StateChange runs in a
+    /// continuation whose stack no longer shows the caller).
+    /// </summary>
+    public string? PendingOpenSite { get; set; }
+
     /// <summary>Whether the current open was already reported as a leak.</summary>
     public bool LeakReported { get; set; }
 
@@ -72,7 +78,8 @@ internal sealed class SlotTracker
     {
         OpenedTimestamp = _slots.Time.GetTimestamp();
         LeakReported = false;
-        OpenedAt = _slots.CaptureOpenSite();
+        OpenedAt = PendingOpenSite ?? _slots.CaptureOpenSite();
+        PendingOpenSite = null;
         _slots.OnOpened(this);
     }
 }

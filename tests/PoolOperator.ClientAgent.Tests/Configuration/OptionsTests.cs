@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+
+namespace PoolOperator.ClientAgent.Tests.Configuration;
+
+/// <summary>Bad settings fail once, at build or start, with errors that name the setting.</summary>
+public sealed class OptionsTests
+{
+    [Fact]
+    public void Build_rejects_invalid_options_naming_each_setting()
+    {
+        var options = new ClientAgentOptions { MaxPoolSize = 0, FallbackLimit = -1, AcquireTimeout = TimeSpan.Zero, LeakThreshold = TimeSpan.FromSeconds(-1) };
+
+        var exception = Assert.Throws<OptionsValidationException>(() => new BudgetedDataSourceBuilder("Host=127.0.0.1", options).Build());
+
+        Assert.Contains(exception.Failures, failure => failure.StartsWith("PoolOperator:Agent:MaxPoolSize", StringComparison.Ordinal));
+        Assert.Contains(exception.Failures, failure => failure.StartsWith("PoolOperator:Agent:FallbackLimit", StringComparison.Ordinal));
+        Assert.Contains(exception.Failures, failure => failure.StartsWith("PoolOperator:Agent:AcquireTimeout", StringComparison.Ordinal));
+        Assert.Contains(exception.Failures, failure => failure.StartsWith("PoolOperator:Agent:LeakThreshold", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_static_limit_above_the_ceiling_is_rejected_naming_the_environment_variable_too()
+    {
+        var result = new ClientAgentOptionsValidator().Validate(null, new ClientAgentOptions { StaticLimit = 500, MaxPoolSize = 100 });
+
+        Assert.True(result.Failed);
+        Assert.Contains("PoolOperator:Agent:StaticLimit (POOLOPERATOR_STATIC_LIMIT)", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_a_static_limit_the_grant_identity_is_required()
+    {
+        var result = new ClientAgentOptionsValidator().Validate(null, new ClientAgentOptions { PodName = "api-0" });
+
+        Assert.True(result.Failed);
+        Assert.Contains("POOLOPERATOR_STATIC_LIMIT", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("PoolOperator:Agent:PodNamespace (POD_NAMESPACE)", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("PoolOperator:Agent:BudgetName (POOLOPERATOR_BUDGET)", result.FailureMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("(POD_NAME)", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_environment_fills_unset_settings_and_leaves_set_ones()
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["POD_NAME"] = "api-7d9f-x2",
+            ["POD_NAMESPACE"] = "shop",
+            ["POOLOPERATOR_BUDGET"] = "orders-db",
+            ["POOLOPERATOR_STATIC_LIMIT"] = "12",
+        };
+        var options = new ClientAgentOptions { BudgetName = "from-config" };
+
+        AgentEnvironment.Apply(options, name => environment.GetValueOrDefault(name));
+
+        Assert.Equal("api-7d9f-x2", options.PodName);
+        Assert.Equal("shop", options.PodNamespace);
+        Assert.Equal("from-config", options.BudgetName);
+        Assert.Equal(12, options.StaticLimit);
+        Assert.Equal("shop/api-7d9f-x2.from-config", GrantIdentity.From(options)!.Display);
+    }
+
+    [Fact]
+    public void A_static_limit_that_is_not_a_number_names_the_variable()
+    {
+        var exception = Assert.Throws<FormatException>(() =>
+            AgentEnvironment.Apply(new ClientAgentOptions(), name => name == "POOLOPERATOR_STATIC_LIMIT" ? "ten" : null));
+
+        Assert.Contains("POOLOPERATOR_STATIC_LIMIT='ten'", exception.Message, StringComparison.Ordinal);
+    }
+}
