@@ -91,6 +91,40 @@ public sealed class ChartRenderingTests
     }
 
     [Fact]
+    public async Task The_notes_tell_the_user_what_to_apply_next()
+    {
+        var notes = await NotesAsync();
+
+        Assert.Contains("rollout status deployment/pool-operator", notes, StringComparison.Ordinal);
+        Assert.Contains("examples/app/agent-rbac.yaml", notes, StringComparison.Ordinal);
+        Assert.Contains("kind: DatabaseBudget", notes, StringComparison.Ordinal);
+        Assert.Contains("kubectl get dbb", notes, StringComparison.Ordinal);
+        Assert.Contains("Watching: all namespaces", notes, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_notes_follow_the_values()
+    {
+        var notes = await NotesAsync("--values", Helm.ValuesFile("namespaced.yaml"));
+
+        Assert.Contains("Watching: shop, billing", notes, StringComparison.Ordinal);
+        Assert.Contains("this release created it in: shop, billing", notes, StringComparison.Ordinal);
+        Assert.Contains("Lease shop/pool-operator-shop", notes, StringComparison.Ordinal);
+    }
+
+    /// <summary>NOTES.txt as helm install prints it (a client-side dry run: no cluster needed).</summary>
+    private static async Task<string> NotesAsync(params string[] extraArguments)
+    {
+        var result = await ToolProcess.RunAsync(
+            ToolProcess.Helm,
+            ["install", Helm.Release, RepositoryPaths.Chart, "--namespace", Helm.Namespace, "--dry-run=client", .. extraArguments]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var start = result.Output.IndexOf("NOTES:", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no NOTES in: " + result.Output);
+        return result.Output[start..];
+    }
+
+    [Fact]
     public async Task Two_replicas_without_leader_election_are_refused_with_a_reason()
     {
         var result = await Helm.TryTemplateAsync("--set", "leaderElection.enabled=false");
