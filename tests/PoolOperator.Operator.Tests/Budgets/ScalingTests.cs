@@ -1,0 +1,83 @@
+using PoolOperator.Api;
+using Xunit.Abstractions;
+
+namespace PoolOperator.Operator.Tests.Budgets;
+
+public sealed class ScalingTests(ITestOutputHelper output)
+{
+    private const string Budget = "orders-db";
+
+    [Fact]
+    public async Task Hpa_step_3_to_4_lowers_the_existing_pods_before_the_new_pod_is_raised()
+    {
+        await using var cluster = await TestCluster.StartAsync(output);
+        await cluster.CreateDeploymentAsync("api", replicas: 3);
+        foreach (var pod in new[] { "api-a", "api-b", "api-c" })
+        {
+            await cluster.CreatePodAsync("api", pod);
+        }
+
+        await cluster.CreateHpaAsync("api", "api", min: 2, max: 6, desired: 3);
+        await using var recorder = await InvariantRecorder.StartAsync(cluster.Client, TestCluster.Ns, Budget, available: 90);
+        await using var agents = await GrantAgents.StartAsync(cluster.Client, TestCluster.Ns);
+        await using var op = await cluster.StartOperatorAsync();
+        await cluster.CreateBudgetAsync(TestCluster.Budget(Budget, maxConnections: 100, reserved: 10, TestCluster.Workload("api")));
+        await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 30, ["api-b"] = 30, ["api-c"] = 30 }, "three pods share 90");
+
+        // The HPA decides 4; the Deployment follows; the ReplicaSet creates the pod.
+        await cluster.SetHpaDesiredAsync("api", 4);
+        await cluster.ScaleAsync("api", 4);
+        await cluster.CreatePodAsync("api", "api-d", phase: "Pending");
+
+        var final = new Dictionary<string, int> { ["api-a"] = 23, ["api-b"] = 23, ["api-c"] = 22, ["api-d"] = 22 };
+        await cluster.WaitForLimitsAsync(Budget, final, "four pods share 90");
+        recorder.AssertHeld();
+
+        var events = recorder.Events;
+        var firstRaise = events.First(e => e.Pod == "api-d" && e.Limit > 0);
+        foreach (var pod in new[] { "api-a", "api-b", "api-c" })
+        {
+            var lowered = events.FirstOrDefault(e => e.Pod == pod && e.Limit <= final[pod] && e.Applied <= final[pod]);
+            Assert.True(lowered is not null && lowered.Index < firstRaise.Index, $"{pod} was lowered and acknowledged (event {lowered?.Index}) before api-d was raised (event {firstRaise.Index})");
+        }
+
+        var budget = await cluster.WaitForConditionAsync(Budget, BudgetConditionTypes.Ready, "True");
+        var row = Assert.Single(budget.Status!.Workloads!);
+        Assert.Equal((4, 4, 22, 6, 15), (row.DesiredReplicas, row.Pods, row.PerReplica, row.HpaMaxReplicas, row.PerReplicaAtMaxScale));
+        Assert.Contains(budget.Status.Conditions!, c => c.Type == BudgetConditionTypes.StarvedAtMaxScale && c.Status == "False");
+        var scaleToAcknowledged = op.Metrics.Registry.Histogram("pooloperator_scale_to_acknowledged_seconds", "", [], "namespace", "budget");
+        await Eventually.TrueAsync(() => scaleToAcknowledged.Count(TestCluster.Ns, Budget) >= 2, "the first division and the step were each timed until acknowledged");
+    }
+
+    [Fact]
+    public async Task Scale_down_keeps_a_terminating_pods_share_until_it_is_gone_then_the_others_grow()
+    {
+        await using var cluster = await TestCluster.StartAsync(output);
+        await cluster.CreateDeploymentAsync("api", replicas: 4);
+        foreach (var pod in new[] { "api-a", "api-b", "api-c", "api-d" })
+        {
+            await cluster.CreatePodAsync("api", pod);
+        }
+
+        await using var recorder = await InvariantRecorder.StartAsync(cluster.Client, TestCluster.Ns, Budget, available: 90);
+        await using var agents = await GrantAgents.StartAsync(cluster.Client, TestCluster.Ns);
+        await using var op = await cluster.StartOperatorAsync();
+        await cluster.CreateBudgetAsync(TestCluster.Budget(Budget, maxConnections: 100, reserved: 10, TestCluster.Workload("api")));
+        var four = new Dictionary<string, int> { ["api-a"] = 23, ["api-b"] = 23, ["api-c"] = 22, ["api-d"] = 22 };
+        await cluster.WaitForLimitsAsync(Budget, four, "four pods share 90");
+
+        await cluster.ScaleAsync("api", 3);
+        await cluster.TerminatePodAsync("api-d");
+
+        // The operator has seen both changes once the status shows 3 desired and 4 live pods.
+        await Eventually.ValueAsync(
+            () => cluster.GetBudgetAsync(Budget),
+            b => b.Status?.Workloads?.SingleOrDefault() is { DesiredReplicas: 3, Pods: 4 },
+            "the status counts the terminating pod");
+        Assert.Equal(four, await cluster.AcknowledgedLimitsAsync(Budget));
+
+        await cluster.RemovePodAsync("api-d");
+        await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 30, ["api-b"] = 30, ["api-c"] = 30 }, "the other three grow once it is gone");
+        recorder.AssertHeld();
+    }
+}
