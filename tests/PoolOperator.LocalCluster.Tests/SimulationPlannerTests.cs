@@ -31,6 +31,16 @@ public sealed class SimulationPlannerTests
     }
 
     [Fact]
+    public void Deployment_scale_down_takes_pods_that_are_not_ready_before_ready_ones()
+    {
+        var pods = new[] { Pod("ready-old", sequence: 1), Pod("pending", ready: false, sequence: 2), Pod("ready-new", sequence: 3) };
+
+        var plan = DeploymentPlanner.Plan(1, "v1", Rolling, pods);
+
+        Assert.Equal(["pending", "ready-new"], plan.Delete.Select(p => p.Name));
+    }
+
+    [Fact]
     public void Deployment_scale_down_breaks_ties_by_creation_time_then_name()
     {
         var early = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);

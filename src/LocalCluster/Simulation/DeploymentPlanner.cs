@@ -31,11 +31,13 @@ internal static class DeploymentPlanner
         var old = active.Where(p => p.Revision != currentRevision).OrderBy(p => p, SimulatedPod.NewestFirst).ToList();
         var delete = new List<SimulatedPod>();
 
-        // Scale-down of the current template: the newest pods go first.
+        // Scale-down of the current template: pods not yet ready go first (they serve nothing, as the
+        // ReplicaSet controller also prefers), then the newest.
         if (current.Count > desired)
         {
-            delete.AddRange(current.Take(current.Count - desired));
-            current = current.Skip(current.Count - desired).ToList();
+            var byVictimOrder = current.OrderBy(p => p.Ready).ThenBy(p => p, SimulatedPod.NewestFirst).ToList();
+            delete.AddRange(byVictimOrder.Take(current.Count - desired));
+            current = byVictimOrder.Skip(current.Count - desired).OrderBy(p => p, SimulatedPod.NewestFirst).ToList();
         }
 
         if (old.Count == 0)
