@@ -30,6 +30,7 @@ internal sealed class Admission
         CheckMetadata(type, obj, context);
         if (CrdController.IsCrd(type))
         {
+            BuiltInFields.Check(type, obj, context);
             CrdController.Admit(obj);
         }
         else if (type.IsCustom)
@@ -38,6 +39,7 @@ internal sealed class Admission
         }
         else
         {
+            BuiltInFields.Check(type, obj, context);
             BuiltInDefaults.Apply(type, obj, old);
         }
     }

@@ -22,8 +22,12 @@ internal static class JsonMergePatch
             else
             {
                 var existing = result[name];
-                result.Remove(name);
-                result[name] = Apply(existing, value);
+                var merged = Apply(existing, value);
+                if (!ReferenceEquals(merged, existing))
+                {
+                    // Replaced in place, so the object keeps its property order.
+                    result[name] = merged;
+                }
             }
         }
 

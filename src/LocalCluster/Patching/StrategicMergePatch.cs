@@ -22,6 +22,7 @@ internal static class StrategicMergePatch
         ["env"] = "name",
         ["imagePullSecrets"] = "name",
         ["volumeMounts"] = "mountPath",
+        ["ports"] = "containerPort",
         ["volumeDevices"] = "devicePath",
         ["conditions"] = "type",
         ["ownerReferences"] = "uid",
@@ -73,14 +74,17 @@ internal static class StrategicMergePatch
             }
 
             var existing = result[name];
-            result.Remove(name);
-            result[name] = value switch
+            var merged = value switch
             {
                 JsonArray patchList when existing is JsonArray current && MergeKeys.TryGetValue(name, out var key) => MergeList(current, patchList, KeyFor(name, key, patchList, current)),
                 JsonArray patchList when existing is JsonArray current && PrimitiveSets.Contains(name) => Union(current, patchList),
                 JsonArray patchList => Strip(patchList),
                 _ => Apply(existing, value),
             };
+            if (!ReferenceEquals(merged, existing))
+            {
+                result[name] = merged;
+            }
         }
 
         return result;

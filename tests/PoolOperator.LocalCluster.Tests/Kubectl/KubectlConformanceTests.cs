@@ -105,6 +105,17 @@ public sealed class KubectlConformanceTests : IAsyncLifetime
     }
 
     [KubectlFact]
+    public async Task Apply_of_a_built_in_kind_with_an_unknown_field_is_refused()
+    {
+        var file = Write("typo.yaml", Deployment("typo", 1).Replace("  replicas: 1", "  replicaz: 1", StringComparison.Ordinal));
+
+        var result = await Kubectl.RunAsync("apply", "-f", file);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("unknown field \"spec.replicaz\"", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [KubectlFact]
     public async Task Scale_changes_a_deployments_replicas()
     {
         await Kubectl.OkAsync("apply", "-f", Write("deploy.yaml", Deployment("orders-api", 2)));
