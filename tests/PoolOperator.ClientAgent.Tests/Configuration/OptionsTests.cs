@@ -19,6 +19,31 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public async Task Pool_options_map_onto_Npgsql_settings_and_the_ceiling_replaces_the_connection_strings()
+    {
+        var options = new ClientAgentOptions
+        {
+            StaticLimit = 3,
+            MaxPoolSize = 40,
+            MinIdleConnections = 2,
+            ConnectionIdleLifetime = TimeSpan.FromSeconds(90),
+            ConnectionLifetime = TimeSpan.FromMinutes(30),
+            BudgetName = "orders-db",
+        };
+        await using var first = new BudgetedDataSourceBuilder("Host=127.0.0.1;Maximum Pool Size=7", options).Build();
+        await using var second = new BudgetedDataSourceBuilder("Host=127.0.0.1", options).Build();
+
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(first.ConnectionString);
+        Assert.Equal(40, settings.MaxPoolSize);
+        Assert.Equal(2, settings.MinPoolSize);
+        Assert.Equal(90, settings.ConnectionIdleLifetime);
+        Assert.Equal(1800, settings.ConnectionLifetime);
+        Assert.Equal(3, first.Limit);
+        Assert.Equal("pooloperator/orders-db", first.PoolName);
+        Assert.NotEqual(first.PoolName, second.PoolName);
+    }
+
+    [Fact]
     public void A_static_limit_above_the_ceiling_is_rejected_naming_the_environment_variable_too()
     {
         var result = new ClientAgentOptionsValidator().Validate(null, new ClientAgentOptions { StaticLimit = 500, MaxPoolSize = 100 });

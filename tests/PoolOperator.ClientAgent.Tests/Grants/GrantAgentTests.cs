@@ -106,6 +106,39 @@ public sealed class GrantAgentTests(PostgresFixture postgres)
         Assert.Equal(1, dataSource.Stats().InUse);
     }
 
+    [Fact]
+    public async Task After_an_API_outage_the_watch_is_reestablished_and_a_new_grant_is_followed()
+    {
+        await using var cluster = await LocalClusterHarness.StartAsync();
+        await cluster.CreateGrantAsync("api-4", limit: 6);
+        await using var dataSource = GrantModeDataSource("rewatch");
+        await using var agent = RunAgent(dataSource, cluster, "api-4");
+        await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync("api-4")).Status?.AppliedLimit == 6, "acknowledged before the outage");
+
+        await cluster.RestartEmptyAsync();
+        Assert.Equal(6, dataSource.Limit);
+        await cluster.CreateGrantAsync("api-4", limit: 4);
+
+        await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync("api-4")).Status?.AppliedLimit == 4, "the new grant acknowledged after the outage");
+        Assert.Equal(4, dataSource.Limit);
+    }
+
+    [Fact]
+    public async Task A_deleted_grant_leaves_the_last_limit_in_force()
+    {
+        await using var cluster = await LocalClusterHarness.StartAsync();
+        await cluster.CreateGrantAsync("api-5", limit: 5);
+        await using var dataSource = GrantModeDataSource("deleted", options => options.StartupGrantWait = TimeSpan.FromMilliseconds(200));
+        await using var agent = RunAgent(dataSource, cluster, "api-5");
+        await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync("api-5")).Status?.AppliedLimit == 5, "acknowledged");
+
+        await cluster.DeleteGrantAsync("api-5");
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(5, dataSource.Limit);
+        Assert.False(dataSource.Stats().UsingFallback);
+    }
+
     private BudgetedDataSource GrantModeDataSource(string prefix, Action<ClientAgentOptions>? configure = null) =>
         TestDataSources.Create(postgres.Server, TestDataSources.NewApplicationName(prefix), limit: null, options =>
         {

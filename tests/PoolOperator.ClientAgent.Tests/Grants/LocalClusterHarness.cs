@@ -24,10 +24,16 @@ internal sealed class LocalClusterHarness : IAsyncDisposable
 
     public static async Task<LocalClusterHarness> StartAsync()
     {
-        var options = new LocalClusterOptions();
-        options.ManifestPaths.Add(Path.Combine(RepositoryRoot(), "deploy", "crds"));
-        var server = await LocalKubernetesServer.StartAsync(options);
+        var server = await StartServerAsync(port: 0);
         return new LocalClusterHarness(server, server.CreateClient());
+    }
+
+    /// <summary>Stops the API server and starts an empty one (CRDs only) on the same address, as after an API outage with data loss.</summary>
+    public async Task RestartEmptyAsync()
+    {
+        var port = _server!.BaseAddress.Port;
+        await StopServerAsync();
+        _server = await StartServerAsync(port);
     }
 
     /// <summary>A new client for the agent (its own HTTP connections, as in a separate pod).</summary>
@@ -51,6 +57,10 @@ internal sealed class LocalClusterHarness : IAsyncDisposable
             new V1Patch(new { spec = new { limit } }, V1Patch.PatchType.MergePatch),
             ApiGroup.Group, ApiGroup.Version, Namespace, ApiGroup.GrantPlural, ApiGroup.GrantName(podName, Budget));
 
+    public async Task DeleteGrantAsync(string podName) =>
+        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(
+            ApiGroup.Group, ApiGroup.Version, Namespace, ApiGroup.GrantPlural, ApiGroup.GrantName(podName, Budget));
+
     public async Task<ConnectionGrant> GetGrantAsync(string podName) =>
         await Client.CustomObjects.GetNamespacedCustomObjectAsync<ConnectionGrant>(
             ApiGroup.Group, ApiGroup.Version, Namespace, ApiGroup.GrantPlural, ApiGroup.GrantName(podName, Budget));
@@ -69,6 +79,13 @@ internal sealed class LocalClusterHarness : IAsyncDisposable
     {
         Client.Dispose();
         await StopServerAsync();
+    }
+
+    private static async Task<LocalKubernetesServer> StartServerAsync(int port)
+    {
+        var options = new LocalClusterOptions { Port = port };
+        options.ManifestPaths.Add(Path.Combine(RepositoryRoot(), "deploy", "crds"));
+        return await LocalKubernetesServer.StartAsync(options);
     }
 
     private static string RepositoryRoot()
