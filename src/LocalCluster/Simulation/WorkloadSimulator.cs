@@ -255,7 +255,9 @@ public sealed class WorkloadSimulator : IAsyncDisposable
             {
                 try
                 {
-                    await Task.Delay(Backoff(failures), _timeProvider, cancellationToken).ConfigureAwait(false);
+                    // Reconnecting is I/O against a real server: it waits in real time, so a test's
+                    // manual clock (which drives pending and grace periods) cannot freeze it.
+                    await Task.Delay(Backoff(failures), TimeProvider.System, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
