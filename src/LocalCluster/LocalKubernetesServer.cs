@@ -59,7 +59,7 @@ public sealed class LocalKubernetesServer : IAsyncDisposable
 
         var store = new ObjectStore(options.WatchHistoryLimit);
         var registry = new ResourceRegistry(BuiltInResources.Create());
-        var admission = new Admission(new CrdController(store, registry, time));
+        var admission = new Admission(new CrdController(store, registry, time), new EventMirror(store));
         var deleter = new ObjectDeleter(store, registry, admission, time);
         var writer = new ObjectWriter(store, admission, deleter, time, options.AutoCreateNamespaces);
         var namespaces = registry.Find("", "v1", "namespaces")!;

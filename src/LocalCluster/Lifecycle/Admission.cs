@@ -19,8 +19,13 @@ internal sealed class Admission
     ];
 
     private readonly CrdController _crds;
+    private readonly EventMirror _events;
 
-    public Admission(CrdController crds) => _crds = crds;
+    public Admission(CrdController crds, EventMirror events)
+    {
+        _crds = crds;
+        _events = events;
+    }
 
     /// <summary>Defaults and validates an object about to be stored (create or update); throws the API error when it is refused.</summary>
 #pragma warning disable CA1822 // An instance member like its siblings: admission is one object the writer holds.
@@ -44,12 +49,16 @@ internal sealed class Admission
         }
     }
 
-    /// <summary>Follow-up of a stored object (a CRD becomes served).</summary>
+    /// <summary>Follow-up of a stored object (a CRD becomes served; an events.k8s.io Event shows as a core Event).</summary>
     public void AfterCommit(ResourceType type, JsonObject stored)
     {
         if (CrdController.IsCrd(type) && stored.Metadata()["deletionTimestamp"] is null)
         {
             _crds.Established(stored);
+        }
+        else if (EventMirror.IsEventsV1(type))
+        {
+            _events.Stored(stored);
         }
     }
 
@@ -59,6 +68,10 @@ internal sealed class Admission
         if (CrdController.IsCrd(type))
         {
             _crds.Removed(removed);
+        }
+        else if (EventMirror.IsEventsV1(type))
+        {
+            _events.Removed(removed);
         }
     }
 

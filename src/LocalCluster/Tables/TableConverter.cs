@@ -109,7 +109,8 @@ internal sealed class TableConverter
         var results = SimpleJsonPath.Evaluate(obj, column.JsonPath).Where(r => r is not null).ToList();
         if (results.Count == 0)
         {
-            return column.Type is "integer" or "number" or "boolean" ? null : "<none>";
+            // As the real server: a missing value is a null cell, which kubectl prints as it likes.
+            return null;
         }
 
         if (column.Type == "date")
