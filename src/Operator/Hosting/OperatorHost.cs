@@ -99,11 +99,14 @@ public static class OperatorHost
             sp.GetRequiredService<IOptions<OperatorOptions>>().Value.ServerLimitsCacheDuration));
         services.AddSingleton(sp => new EventRecorderSettings { ReportingInstance = sp.GetRequiredService<LeaderElectionService>().Identity });
         services.AddSingleton<EventRecorder>();
-        services.AddSingleton(sp => new BudgetReconcilerSettings
+        services.AddSingleton(sp =>
         {
-            ServerRefreshPeriod = TimeSpan.FromTicks(Math.Max(
-                TimeSpan.FromSeconds(1).Ticks,
-                sp.GetRequiredService<IOptions<OperatorOptions>>().Value.ServerLimitsCacheDuration.Ticks * 2)),
+            var options = sp.GetRequiredService<IOptions<OperatorOptions>>().Value;
+            return new BudgetReconcilerSettings
+            {
+                ServerRetryDelay = options.ServerRetryDelay,
+                ServerRefreshPeriod = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, options.ServerLimitsCacheDuration.Ticks * 2)),
+            };
         });
         services.AddSingleton<BudgetReconciler>();
         services.AddSingleton<BudgetController>();

@@ -24,6 +24,9 @@ public sealed class OperatorOptions
     /// <summary>How long a server's limits read through serverRef are reused.</summary>
     public TimeSpan ServerLimitsCacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How soon a budget whose server (serverRef) could not be read is tried again.</summary>
+    public TimeSpan ServerRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Leader election among operator replicas.</summary>
     public LeaderElectionOptions LeaderElection { get; set; } = new();
 }

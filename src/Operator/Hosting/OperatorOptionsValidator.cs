@@ -42,6 +42,11 @@ public sealed partial class OperatorOptionsValidator : IValidateOptions<Operator
             errors.Add($"{Prefix}ServerLimitsCacheDuration must not be negative.");
         }
 
+        if (options.ServerRetryDelay <= TimeSpan.Zero)
+        {
+            errors.Add($"{Prefix}ServerRetryDelay must be positive, not {options.ServerRetryDelay}.");
+        }
+
         ValidateLeaderElection(options.LeaderElection, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -46,6 +46,7 @@ internal sealed class TestCluster : IAsyncDisposable
             ["Operator:HttpPort"] = "0",
             ["Operator:ResyncPeriod"] = "00:00:30",
             ["Operator:ServerLimitsCacheDuration"] = "00:00:01",
+            ["Operator:ServerRetryDelay"] = "00:00:00.500",
             ["Operator:LeaderElection:Enabled"] = leaderElection ? "true" : "false",
             ["Operator:LeaderElection:Identity"] = identity,
             ["Operator:LeaderElection:LeaseNamespace"] = Ns,
