@@ -11,26 +11,34 @@ namespace PoolOperator.Operator.Tests;
 internal sealed class RunningOperator : IAsyncDisposable
 {
     private bool stopped;
+    private bool disposed;
 
     public RunningOperator(string identity, WebApplication app)
     {
         Identity = identity;
         App = app;
+
+        // Resolved now, so that a test can still look at them after the operator is gone.
+        Metrics = app.Services.GetRequiredService<OperatorMetrics>();
+        Leadership = app.Services.GetRequiredService<Operator.Leadership.Leadership>();
+        StatusWriter = app.Services.GetRequiredService<BudgetStatusWriter>();
+        Events = app.Services.GetRequiredService<EventRecorder>();
+        Controller = app.Services.GetRequiredService<BudgetController>();
     }
 
     public string Identity { get; }
 
     public WebApplication App { get; }
 
-    public OperatorMetrics Metrics => App.Services.GetRequiredService<OperatorMetrics>();
+    public OperatorMetrics Metrics { get; }
 
-    public Operator.Leadership.Leadership Leadership => App.Services.GetRequiredService<Operator.Leadership.Leadership>();
+    public Operator.Leadership.Leadership Leadership { get; }
 
-    public BudgetStatusWriter StatusWriter => App.Services.GetRequiredService<BudgetStatusWriter>();
+    public BudgetStatusWriter StatusWriter { get; }
 
-    public EventRecorder Events => App.Services.GetRequiredService<EventRecorder>();
+    public EventRecorder Events { get; }
 
-    public BudgetController Controller => App.Services.GetRequiredService<BudgetController>();
+    public BudgetController Controller { get; }
 
     public double GrantWrites => Metrics.GrantWrites("create") + Metrics.GrantWrites("update") + Metrics.GrantWrites("delete");
 
@@ -50,6 +58,12 @@ internal sealed class RunningOperator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         await StopAsync();
         await App.DisposeAsync();
     }
