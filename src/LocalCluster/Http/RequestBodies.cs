@@ -18,6 +18,13 @@ internal static class RequestBodies
     public static async Task<JsonObject> ReadObjectAsync(HttpContext context)
     {
         var contentType = context.Request.ContentType ?? "application/json";
+        if (contentType.StartsWith(Protobuf.ProtobufBodies.ContentType, StringComparison.OrdinalIgnoreCase))
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            return Protobuf.ProtobufBodies.Decode(buffer.ToArray());
+        }
+
         if (contentType.Contains("protobuf", StringComparison.OrdinalIgnoreCase) || contentType.Contains("cbor", StringComparison.OrdinalIgnoreCase))
         {
             throw ApiException.UnsupportedMediaType($"the body of the request was in an unknown format ({contentType}) - accepted media types include: application/json, application/yaml");
@@ -50,20 +57,29 @@ internal static class RequestBodies
             PropagationPolicy = query["propagationPolicy"].FirstOrDefault(),
             DryRun = query.ContainsKey("dryRun"),
         };
-        var text = await ReadTextAsync(context);
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return request;
-        }
-
         JsonObject? body;
-        try
+        if ((context.Request.ContentType ?? "").StartsWith(Protobuf.ProtobufBodies.ContentType, StringComparison.OrdinalIgnoreCase))
         {
-            body = JsonNode.Parse(text) as JsonObject;
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            body = buffer.Length == 0 ? null : Protobuf.ProtobufBodies.DecodeDeleteOptions(buffer.ToArray());
         }
-        catch (System.Text.Json.JsonException ex)
+        else
         {
-            throw ApiException.BadRequest("DeleteOptions could not be decoded: " + ex.Message);
+            var text = await ReadTextAsync(context);
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return request;
+            }
+
+            try
+            {
+                body = JsonNode.Parse(text) as JsonObject;
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                throw ApiException.BadRequest("DeleteOptions could not be decoded: " + ex.Message);
+            }
         }
 
         if (body is null)

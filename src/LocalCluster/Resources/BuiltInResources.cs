@@ -80,6 +80,17 @@ internal static class BuiltInResources
             Singular = "customresourcedefinition", Namespaced = false, HasStatusSubresource = true, ShortNames = ["crd", "crds"],
             PrinterColumns = [new("Created At", "date", ".metadata.creationTimestamp")],
         },
+        new ResourceType
+        {
+            Group = "policy", Version = "v1", Kind = "PodDisruptionBudget", Plural = "poddisruptionbudgets", Singular = "poddisruptionbudget",
+            Namespaced = true, HasStatusSubresource = true, ShortNames = ["pdb"],
+            PrinterColumns =
+            [
+                new("Min Available", "string", ".spec.minAvailable"),
+                new("Max Unavailable", "string", ".spec.maxUnavailable"),
+                new("Allowed Disruptions", "integer", ".status.disruptionsAllowed"),
+            ],
+        },
         Rbac("Role", "roles", namespaced: true),
         Rbac("RoleBinding", "rolebindings", namespaced: true),
         Rbac("ClusterRole", "clusterroles", namespaced: false),

@@ -129,6 +129,23 @@ public sealed class KubectlConformanceTests : IAsyncLifetime
     }
 
     [KubectlFact]
+    public async Task Imperative_create_of_namespaces_secrets_and_configmaps_works_though_kubectl_sends_protobuf()
+    {
+        await Kubectl.OkAsync("create", "namespace", "team-a");
+        await Kubectl.OkAsync("create", "secret", "generic", "db", "-n", "team-a", "--from-literal=connectionString=Host=db;Password=p");
+        await Kubectl.OkAsync("create", "configmap", "settings", "-n", "team-a", "--from-literal=mode=fast");
+
+        var secret = await Kubectl.OkAsync("get", "secret", "db", "-n", "team-a", "-o", "jsonpath={.data.connectionString}");
+        Assert.Equal("Host=db;Password=p", Encoding.UTF8.GetString(Convert.FromBase64String(secret.Trim())));
+        Assert.Equal("fast", (await Kubectl.OkAsync("get", "cm", "settings", "-n", "team-a", "-o", "jsonpath={.data.mode}")).Trim());
+        await Kubectl.OkAsync("delete", "secret", "db", "-n", "team-a");
+
+        var deployment = await Kubectl.RunAsync("create", "deployment", "web", "--image=nginx");
+        Assert.NotEqual(0, deployment.ExitCode);
+        Assert.Contains("decodes protobuf only for v1 Namespace, Secret and ConfigMap", deployment.Stderr, StringComparison.Ordinal);
+    }
+
+    [KubectlFact]
     public async Task Delete_removes_objects()
     {
         await Kubectl.OkAsync("apply", "-f", RepoPaths.Crds);
