@@ -54,8 +54,13 @@ internal sealed class GrantStatusWriter
                 AgentLog.StatusRejected(_logger, exception, _identity.BudgetName, _identity.Display, (int)exception.Response.StatusCode);
                 return false;
             }
-            catch (Exception exception) when (exception is HttpOperationException or HttpRequestException or IOException
-                                                  || (exception is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+#pragma warning disable CA1031 // Conflicts, throttling, server errors, lost connections: all retried until the write lands.
+            catch (Exception exception)
+#pragma warning restore CA1031
             {
                 var delay = backoff.Next();
                 AgentLog.StatusWriteFailed(_logger, exception, _identity.BudgetName, _identity.Display, attempt, delay);

@@ -1,6 +1,5 @@
 using System.Net;
 using k8s;
-using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 using PoolOperator.Api;
 
@@ -8,12 +7,14 @@ namespace PoolOperator.ClientAgent;
 
 /// <summary>
 /// Follows one ConnectionGrant: lists it (by field selector on its name), then watches from the list's
-/// resourceVersion; re-watches when a watch ends, re-lists on 410 Gone, and backs off while the API fails.
+/// resourceVersion; when the watch ends (timeout, 410 Gone, a lost connection) it lists again, backing off while
+/// the API fails or ends watches at once.
 /// Every sighting is passed on (the state, not the event, matters); a deletion is passed on as null.
 /// </summary>
 internal sealed class GrantWatcher
 {
     private const int WatchTimeoutSeconds = 300;
+    private static readonly TimeSpan MinimumHealthyWatch = TimeSpan.FromSeconds(1);
 
     private readonly IKubernetes _client;
     private readonly GrantIdentity _identity;
@@ -41,19 +42,28 @@ internal sealed class GrantWatcher
         {
             try
             {
+                // One object: re-listing after every watch is cheap, and heals whatever a watch could miss
+                // (a resourceVersion the server no longer knows, an API server that lost its state).
                 var resourceVersion = await ListAsync(onGrant, cancellationToken);
-                _backoff.Reset();
-                while (resourceVersion is not null)
+                var started = _time.GetTimestamp();
+                await WatchAsync(resourceVersion, onGrant, cancellationToken);
+                if (_time.GetElapsedTime(started) < MinimumHealthyWatch)
                 {
-                    resourceVersion = await WatchAsync(resourceVersion, onGrant, cancellationToken);
+                    // A watch that ends at once points at a struggling server: do not hammer it.
+                    await Task.Delay(_backoff.Next(), _time, cancellationToken);
+                }
+                else
+                {
+                    _backoff.Reset();
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception exception) when (exception is HttpOperationException or HttpRequestException or KubernetesException
-                                                  or IOException or System.Text.Json.JsonException or TaskCanceledException)
+#pragma warning disable CA1031 // A watch must never die silently (the classic operator-client failure): every error backs off and re-lists.
+            catch (Exception exception)
+#pragma warning restore CA1031
             {
                 // Whatever the API does, the last limit stays in force: nothing here touches the gate.
                 var delay = _backoff.Next();
@@ -63,7 +73,7 @@ internal sealed class GrantWatcher
         }
     }
 
-    private async Task<string?> ListAsync(Action<ConnectionGrant?> onGrant, CancellationToken cancellationToken)
+    private async Task<string> ListAsync(Action<ConnectionGrant?> onGrant, CancellationToken cancellationToken)
     {
         var list = await _client.CustomObjects.ListNamespacedCustomObjectAsync<ConnectionGrantList>(
             group: ApiGroup.Group,
@@ -81,8 +91,8 @@ internal sealed class GrantWatcher
         return list.Metadata.ResourceVersion ?? "";
     }
 
-    /// <summary>One watch request; returns the resourceVersion to continue from, or null to re-list.</summary>
-    private async Task<string?> WatchAsync(string resourceVersion, Action<ConnectionGrant?> onGrant, CancellationToken cancellationToken)
+    /// <summary>One watch request, until it ends; an error other than 410 Gone is thrown.</summary>
+    private async Task WatchAsync(string resourceVersion, Action<ConnectionGrant?> onGrant, CancellationToken cancellationToken)
     {
         Exception? watchError = null;
         var response = _client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(
@@ -102,7 +112,6 @@ internal sealed class GrantWatcher
             await foreach (var (type, item) in response.WatchAsync<ConnectionGrant, object>(error => watchError ??= error, cancellationToken))
 #pragma warning restore CS0618
             {
-                resourceVersion = item.Metadata?.ResourceVersion ?? resourceVersion;
                 if (item.Metadata?.Name is { } name && name != _identity.GrantName)
                 {
                     continue;
@@ -128,14 +137,12 @@ internal sealed class GrantWatcher
         catch (HttpRequestException exception) when (exception.InnerException is EndOfStreamException)
         {
             // A watch that ends without a single line (the server's timeout): a normal end.
-            return resourceVersion;
+            return;
         }
 
-        return watchError switch
+        if (watchError is not null and not KubernetesException { Status.Code: (int)HttpStatusCode.Gone })
         {
-            null => resourceVersion,
-            KubernetesException { Status.Code: (int)HttpStatusCode.Gone } => null,
-            _ => throw watchError,
-        };
+            throw watchError;
+        }
     }
 }

@@ -50,7 +50,11 @@ internal sealed class LimitResizer
             var physical = _physical.Measure();
             if (gate.InUse <= limit && physical.Total <= limit)
             {
-                AgentLog.LimitApplied(_logger, _gate.BudgetName, limit, previous, physical.Total);
+                if (limit != previous)
+                {
+                    AgentLog.LimitApplied(_logger, _gate.BudgetName, limit, previous, physical.Total);
+                }
+
                 return new LimitApplied(limit, physical, gate.InUse, gate.Waiting);
             }
 
