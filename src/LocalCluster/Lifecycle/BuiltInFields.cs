@@ -25,6 +25,8 @@ internal static class BuiltInFields
     private static readonly MethodInfo Deserialize = typeof(KubernetesJson).GetMethods()
         .Single(m => m.Name == nameof(KubernetesJson.Deserialize) && m.GetParameters() is [{ ParameterType: var p }, _] && p == typeof(string));
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, MethodInfo> Deserializers = new();
+
     public static void Check(ResourceType type, JsonObject obj, WriteContext context)
     {
         if (!Models.TryGetValue((type.Group, type.Version, type.Kind), out var model))
@@ -35,7 +37,7 @@ internal static class BuiltInFields
         JsonNode? roundTrip;
         try
         {
-            var typed = Deserialize.MakeGenericMethod(model).Invoke(null, [obj.ToJsonString(), null]);
+            var typed = Deserializers.GetOrAdd(model, static m => Deserialize.MakeGenericMethod(m)).Invoke(null, [obj.ToJsonString(), null]);
             roundTrip = JsonNode.Parse(KubernetesJson.Serialize(typed!));
         }
         catch (TargetInvocationException ex) when (ex.InnerException is JsonException or FormatException or InvalidOperationException)
