@@ -79,7 +79,8 @@ public sealed class ResizeTests(PostgresFixture postgres)
         var grownAt = Stopwatch.GetTimestamp();
 
         Assert.Equal(30, applied.Limit);
-        await Eventually.TrueAsync(async () => await postgres.Server.CountBackendsAsync(applicationName) > 10, "more than 10 backends after the raise");
+        await Eventually.TrueAsync(() => sampler.MaxSince(grownAt) > 10, "more than 10 backends sampled after the raise");
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
         Assert.InRange(sampler.MaxSince(grownAt), 11, 30);
     }
 
