@@ -54,7 +54,8 @@ public static class KubeConfigResolver
             throw new KubeConfigNotFoundException(
                 "No Kubernetes configuration found: not running in a cluster (KUBERNETES_SERVICE_HOST is not set) and "
                 + (candidates.Count == 0 ? "no kubeconfig (set KUBECONFIG or create ~/.kube/config)" : $"no kubeconfig at {string.Join(", ", candidates)}")
-                + ". Point KUBECONFIG at a kubeconfig file (e.g. one written by `PoolOperator.LocalCluster --kubeconfig <path>`), "
+                + ". Point KUBECONFIG at a kubeconfig file (the local cluster writes one: `dotnet run --project src/LocalCluster -- --crds deploy/crds` "
+                + "prints `export KUBECONFIG=...`), "
                 + "or run the operator inside a cluster with its Helm chart.");
         }
 
@@ -62,7 +63,7 @@ public static class KubeConfigResolver
         {
             return KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
         }
-        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception ex) when (ex is k8s.Exceptions.KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException or InvalidOperationException or FormatException)
         {
             throw new KubeConfigNotFoundException($"The kubeconfig at {path} cannot be used: {ex.Message}", ex);
         }

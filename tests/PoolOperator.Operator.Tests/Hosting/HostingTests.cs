@@ -1,0 +1,81 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+using PoolOperator.Operator.Hosting;
+using Xunit.Abstractions;
+
+namespace PoolOperator.Operator.Tests.Hosting;
+
+public sealed class HostingTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Serves_health_readiness_and_prometheus_metrics()
+    {
+        await using var cluster = await TestCluster.StartAsync(output);
+        await cluster.CreateDeploymentAsync("api", replicas: 1);
+        await cluster.CreatePodAsync("api", "api-a");
+        await using var agents = await GrantAgents.StartAsync(cluster.Client, TestCluster.Ns);
+        await using var op = await cluster.StartOperatorAsync();
+        await cluster.CreateBudgetAsync(TestCluster.Budget("orders-db", maxConnections: 100, reserved: 10, TestCluster.Workload("api")));
+        await cluster.WaitForConditionAsync("orders-db", Api.BudgetConditionTypes.Ready, "True");
+
+        using var http = new HttpClient { BaseAddress = op.HttpAddress };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
+        await Eventually.TrueAsync(async () => (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK, "ready once the caches synced");
+
+        var metrics = await Eventually.ValueAsync(
+            () => http.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
+            text => text.Contains("pooloperator_budget_applied_connections{namespace=\"default\",budget=\"orders-db\"} 90", StringComparison.Ordinal),
+            "the applied gauge reaches 90");
+        Assert.Contains("# TYPE pooloperator_reconciles_total counter", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE pooloperator_reconcile_errors_total counter", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE pooloperator_reconcile_duration_seconds histogram", metrics, StringComparison.Ordinal);
+        Assert.Contains("pooloperator_reconcile_duration_seconds_bucket{le=\"+Inf\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("pooloperator_workqueue_depth ", metrics, StringComparison.Ordinal);
+        Assert.Contains("pooloperator_budget_available_connections{namespace=\"default\",budget=\"orders-db\"} 90", metrics, StringComparison.Ordinal);
+        Assert.Contains("pooloperator_budget_granted_connections{namespace=\"default\",budget=\"orders-db\"} 90", metrics, StringComparison.Ordinal);
+        Assert.Contains("pooloperator_scale_to_acknowledged_seconds_count{namespace=\"default\",budget=\"orders-db\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("pooloperator_leader 1", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Invalid_options_stop_the_start_with_errors_naming_the_settings()
+    {
+        await using var cluster = await TestCluster.StartAsync(output);
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => cluster.StartOperatorAsync(settings: new Dictionary<string, string?>
+        {
+            ["Operator:HttpPort"] = "70000",
+            ["Operator:WatchNamespaces:0"] = "Not_A_Namespace",
+            ["Operator:LeaderElection:Enabled"] = "true",
+            ["Operator:LeaderElection:LeaseDuration"] = "00:00:05",
+            ["Operator:LeaderElection:RenewDeadline"] = "00:00:10",
+        }));
+
+        Assert.Contains(ex.Failures, f => f.StartsWith("Operator:HttpPort", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Operator:WatchNamespaces:0", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.StartsWith("Operator:LeaderElection:LeaseDuration", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_options_validator_accepts_the_defaults()
+    {
+        var result = new OperatorOptionsValidator().Validate(null, new OperatorOptions());
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public async Task Watching_one_namespace_ignores_budgets_elsewhere()
+    {
+        await using var cluster = await TestCluster.StartAsync(output, o => o.InitialNamespaces.Add("other"));
+        await cluster.CreateDeploymentAsync("api", replicas: 1);
+        await cluster.CreatePodAsync("api", "api-a");
+        await using var op = await cluster.StartOperatorAsync(settings: new Dictionary<string, string?> { ["Operator:WatchNamespaces:0"] = "other" });
+
+        await cluster.CreateBudgetAsync(TestCluster.Budget("orders-db", maxConnections: 100, reserved: 10, TestCluster.Workload("api")));
+        await Eventually.TrueAsync(() => op.Controller.CachesSynced, "the caches sync");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        Assert.Null((await cluster.GetBudgetAsync("orders-db")).Status);
+        Assert.Empty(await cluster.GrantsAsync("orders-db"));
+    }
+}
