@@ -67,7 +67,7 @@ public sealed class GrantAgentTests(PostgresFixture postgres)
         await using var cluster = await LocalClusterHarness.StartAsync();
         await using var dataSource = GrantModeDataSource("fallback", options =>
         {
-            options.StartupGrantWait = TimeSpan.FromMilliseconds(500);
+            options.StartupGrantWait = TimeSpan.FromSeconds(2);
             options.FallbackLimit = 2;
         });
         await using var agent = RunAgent(dataSource, cluster, "api-2");
