@@ -23,7 +23,7 @@ namespace PoolOperator.LocalCluster;
 /// format for the resources PoolOperator uses, for tests, the demo and trying kubectl by hand.
 /// See <c>docs/local-cluster.md</c> for what is emulated and what is not.
 /// </summary>
-public sealed class LocalKubernetesServer : IAsyncDisposable
+public sealed partial class LocalKubernetesServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ObjectStore _store;
@@ -94,9 +94,26 @@ public sealed class LocalKubernetesServer : IAsyncDisposable
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
-        var sweeper = time.CreateTimer(_ => deleter.Sweep(), null, options.SweepInterval, options.SweepInterval);
+        var sweeper = time.CreateTimer(_ => Sweep(deleter, logger), null, options.SweepInterval, options.SweepInterval);
         return new LocalKubernetesServer(app, store, stopping, sweeper, baseAddress);
     }
+
+    private static void Sweep(ObjectDeleter deleter, ILogger logger)
+    {
+        try
+        {
+            deleter.Sweep();
+        }
+#pragma warning disable CA1031 // A timer callback that throws would take the process down; the next sweep retries.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogSweepFailed(logger, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Finishing pending deletions failed; retrying on the next sweep")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 
     /// <summary>A client configuration for this server (plain HTTP, no credentials needed).</summary>
     public KubernetesClientConfiguration CreateClientConfiguration() => new()

@@ -10,11 +10,13 @@ namespace PoolOperator.LocalCluster.Lifecycle;
 /// Deletion with the real server's stages: finalizers hold an object (deletionTimestamp set) until they
 /// are removed; a pod deleted with a grace period stays Terminating until the period ends (or a delete
 /// with gracePeriodSeconds=0); a namespace goes away once its contents have; and removing an object
-/// deletes, in the background, every object whose ownerReferences all point at removed owners.
+/// deletes, in the background, every object whose ownerReferences all point at removed owners (foreground
+/// propagation holds the owner with a <c>foregroundDeletion</c> finalizer until its dependents are gone).
 /// </summary>
 internal sealed class ObjectDeleter
 {
     private const long DefaultPodGraceSeconds = 30;
+    private const string ForegroundFinalizer = "foregroundDeletion";
     private readonly ObjectStore _store;
     private readonly ResourceRegistry _registry;
     private readonly Admission _admission;
@@ -56,7 +58,8 @@ internal sealed class ObjectDeleter
 
             var grace = GracePeriod(type, current, request);
             var alreadyDeleting = current.Metadata()["deletionTimestamp"] is not null;
-            if (current.Finalizers().Count == 0 && (grace == 0 || type.Group.Length > 0 || type.Plural != "pods") && !IsNamespace(type))
+            var foreground = request.PropagationPolicy == "Foreground" && !alreadyDeleting && Dependents(current.Uid()).Count > 0;
+            if (current.Finalizers().Count == 0 && !foreground && (grace == 0 || !IsPod(type)) && !IsNamespace(type))
             {
                 return ObjectWriter.Render(type, Remove(type, current));
             }
@@ -81,7 +84,25 @@ internal sealed class ObjectDeleter
                 marked["status"] = new JsonObject { ["phase"] = "Terminating" };
             }
 
+            if (foreground)
+            {
+                // The owner waits, held by this finalizer, until its dependents are gone.
+                var finalizers = marked.Metadata()["finalizers"] as JsonArray ?? [];
+                finalizers.Add(ForegroundFinalizer);
+                marked.Metadata()["finalizers"] = finalizers;
+            }
+
             var stored = _store.Put(type.StorageKey, marked);
+            if (foreground)
+            {
+                foreach (var (key, dependent) in Dependents(current.Uid()))
+                {
+                    if (_registry.FindByStorageKey(key) is { } dependentType && _store.Get(key, dependent.Namespace(), dependent.Name()) is not null)
+                    {
+                        Delete(dependentType, dependent.Namespace(), dependent.Name(), new DeleteRequest());
+                    }
+                }
+            }
             if (IsNamespace(type))
             {
                 DeleteNamespaceContents(current.Name());
@@ -107,7 +128,13 @@ internal sealed class ObjectDeleter
 
             stored = fresh;
             var deletion = JsonNodes.ParseTimestamp(stored.Metadata().GetString("deletionTimestamp"));
-            if (deletion is null || stored.Finalizers().Count > 0)
+            var finalizers = stored.Finalizers();
+            if (finalizers.Contains(ForegroundFinalizer) && Dependents(stored.Uid()).Count == 0)
+            {
+                finalizers.Remove(ForegroundFinalizer);
+            }
+
+            if (deletion is null || finalizers.Count > 0)
             {
                 return;
             }
@@ -176,6 +203,9 @@ internal sealed class ObjectDeleter
             }
         }
     }
+
+    private List<(string Key, JsonObject Object)> Dependents(string? ownerUid) =>
+        string.IsNullOrEmpty(ownerUid) ? [] : _store.All().Where(e => OwnerUids(e.Object).Contains(ownerUid)).ToList();
 
     private void Orphan(JsonObject owner)
     {

@@ -91,6 +91,26 @@ public sealed class DeletionTests
     }
 
     [Fact]
+    public async Task Foreground_deletion_keeps_the_owner_until_its_terminating_pods_are_gone()
+    {
+        await using var server = await TestCluster.StartAsync();
+        var client = server.CreateClient();
+        var owner = await client.CoreV1.CreateNamespacedConfigMapAsync(WatchTests.ConfigMap("owner"), Ns);
+        var pod = Pod("dependent", graceSeconds: 1);
+        pod.Metadata.OwnerReferences = [Owner("v1", "ConfigMap", "owner", owner.Metadata.Uid)];
+        await client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
+
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner", Ns, propagationPolicy: "Foreground");
+
+        var waiting = await client.CoreV1.ReadNamespacedConfigMapAsync("owner", Ns);
+        Assert.NotNull(waiting.Metadata.DeletionTimestamp);
+        Assert.Contains("foregroundDeletion", waiting.Metadata.Finalizers);
+        Assert.NotNull((await client.CoreV1.ReadNamespacedPodAsync("dependent", Ns)).Metadata.DeletionTimestamp);
+        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedConfigMapAsync(Ns)).Items.Count == 0, "the owner goes after its pod");
+        Assert.Empty((await client.CoreV1.ListNamespacedPodAsync(Ns)).Items);
+    }
+
+    [Fact]
     public async Task Orphan_propagation_keeps_dependents_and_drops_their_owner_reference()
     {
         await using var server = await TestCluster.StartAsync();
