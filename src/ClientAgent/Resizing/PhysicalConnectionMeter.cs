@@ -29,7 +29,6 @@ internal sealed class PhysicalConnectionMeter : IDisposable
     private readonly string _poolName;
     private int _idle;
     private int _used;
-    private bool _seen;
 
     public PhysicalConnectionMeter(string poolName)
     {
@@ -55,23 +54,10 @@ internal sealed class PhysicalConnectionMeter : IDisposable
         {
             _idle = 0;
             _used = 0;
-            _seen = false;
 
             // Callbacks run synchronously on this thread, inside the lock (Lock is re-entrant).
             _listener.RecordObservableInstruments();
             return new PhysicalConnections(_idle, _used);
-        }
-    }
-
-    /// <summary>Whether the last <see cref="Measure"/> found the pool at all (false means the instrument is not there).</summary>
-    public bool LastMeasureFoundPool
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _seen;
-            }
         }
     }
 
@@ -100,7 +86,6 @@ internal sealed class PhysicalConnectionMeter : IDisposable
 
         lock (_lock)
         {
-            _seen = true;
             if (connectionState == "idle")
             {
                 _idle += value;
