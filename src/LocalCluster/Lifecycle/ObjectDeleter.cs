@@ -153,6 +153,28 @@ internal sealed class ObjectDeleter
         }
     }
 
+    /// <summary>
+    /// Deletes a new object whose owners are all gone already, as the garbage collector does when a controller
+    /// creates a dependent of an owner that was just deleted.
+    /// </summary>
+    public void CollectIfOrphaned(ResourceType type, JsonObject stored)
+    {
+        lock (_store.Gate)
+        {
+            var owners = OwnerUids(stored);
+            if (owners.Count == 0)
+            {
+                return;
+            }
+
+            var live = _store.All().Select(e => e.Object.Uid()).Where(u => u is not null).ToHashSet(StringComparer.Ordinal);
+            if (!owners.Any(live.Contains) && _store.Get(type.StorageKey, stored.Namespace(), stored.Name()) is not null)
+            {
+                Delete(type, stored.Namespace(), stored.Name(), new DeleteRequest());
+            }
+        }
+    }
+
     /// <summary>Finishes every deletion whose time has come (pod grace periods, emptied namespaces).</summary>
     public void Sweep()
     {

@@ -106,6 +106,7 @@ internal sealed class ObjectWriter
 
             var stored = _store.Put(type.StorageKey, body);
             _admission.AfterCommit(type, stored);
+            _deleter.CollectIfOrphaned(type, stored);
             return Render(type, _store.Get(type.StorageKey, ns, name) ?? stored);
         }
     }

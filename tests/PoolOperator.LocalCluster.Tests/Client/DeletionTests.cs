@@ -111,6 +111,21 @@ public sealed class DeletionTests
     }
 
     [Fact]
+    public async Task A_dependent_created_after_its_owner_is_gone_is_collected()
+    {
+        await using var server = await TestCluster.StartAsync();
+        var client = server.CreateClient();
+        var owner = await client.CoreV1.CreateNamespacedConfigMapAsync(WatchTests.ConfigMap("owner"), Ns);
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner", Ns);
+        var late = WatchTests.ConfigMap("late");
+        late.Metadata.OwnerReferences = [Owner("v1", "ConfigMap", "owner", owner.Metadata.Uid)];
+
+        await client.CoreV1.CreateNamespacedConfigMapAsync(late, Ns);
+
+        await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedConfigMapAsync(Ns)).Items.Count == 0, "the orphan is collected");
+    }
+
+    [Fact]
     public async Task Orphan_propagation_keeps_dependents_and_drops_their_owner_reference()
     {
         await using var server = await TestCluster.StartAsync();
