@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using PoolOperator.Operator.Hosting;
 
-// Exit codes: 0 stopped normally, 2 configuration error (message on stderr), 1 anything else.
+// Exit codes: 0 stopped normally, 2 configuration error or port in use (message on stderr), 1 anything else.
 k8s.KubernetesClientConfiguration kubernetes;
 try
 {
@@ -10,6 +10,11 @@ try
 catch (KubeConfigNotFoundException ex)
 {
     await Console.Error.WriteLineAsync("pool-operator: " + ex.Message);
+    return 2;
+}
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    await Console.Error.WriteLineAsync($"pool-operator: cannot serve /healthz, /readyz and /metrics: {ex.Message} Set Operator:HttpPort (env Operator__HttpPort) to a free port.");
     return 2;
 }
 
@@ -27,5 +32,10 @@ catch (OptionsValidationException ex)
         await Console.Error.WriteLineAsync("  " + failure);
     }
 
+    return 2;
+}
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    await Console.Error.WriteLineAsync($"pool-operator: cannot serve /healthz, /readyz and /metrics: {ex.Message} Set Operator:HttpPort (env Operator__HttpPort) to a free port.");
     return 2;
 }

@@ -49,6 +49,8 @@ public static class OperatorHost
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             console.UseUtcTimestamp = true;
         });
+        // One line per probe and scrape drowns the reconcile logs; Kestrel's own warnings still show.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         configureLogging?.Invoke(builder.Logging);
 
         AddOperator(builder.Services, builder.Configuration, kubernetes);
