@@ -3,7 +3,8 @@ namespace PoolOperator.Operator.Tests;
 /// <summary>Bounded waits for eventual conditions (never a timing assertion: only an upper bound).</summary>
 internal static class Eventually
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    // Generous: CI machines run several suites at once; a passing run never waits this long.
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
     public static Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
         TrueAsync(() => Task.FromResult(condition()), what, timeout);
