@@ -25,6 +25,21 @@ internal sealed class PgBouncerServer : IAsyncDisposable
 
     public int Port { get; }
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lastLines = new();
+
+    private void Remember(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _lastLines.Enqueue(line);
+        while (_lastLines.Count > 20 && _lastLines.TryDequeue(out _))
+        {
+        }
+    }
+
     private static readonly string[] Candidates = ["/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"];
 
     public static string? Locate() => Candidates.FirstOrDefault(File.Exists);
@@ -55,6 +70,9 @@ internal sealed class PgBouncerServer : IAsyncDisposable
             "max_client_conn = 5000",
             "ignore_startup_parameters = extra_float_digits,options",
             "server_reset_query =",
+            "log_connections = 0",
+            "log_disconnections = 0",
+            "log_stats = 0",
             $"logfile = {Path.Combine(directory, "pgbouncer.log")}",
             "");
         await File.WriteAllTextAsync(config, ini, cancellationToken);
@@ -71,6 +89,12 @@ internal sealed class PgBouncerServer : IAsyncDisposable
         start.RedirectStandardOutput = true;
         var process = Process.Start(start) ?? throw new InvalidOperationException("PgBouncer did not start");
         var bouncer = new PgBouncerServer(process, directory, port);
+
+        // PgBouncer also logs to its standard streams: they must be drained, or a full pipe stops it mid-storm.
+        process.OutputDataReceived += (_, line) => bouncer.Remember(line.Data);
+        process.ErrorDataReceived += (_, line) => bouncer.Remember(line.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         await bouncer.WaitUntilListeningAsync(cancellationToken);
         return bouncer;
     }
@@ -83,7 +107,7 @@ internal sealed class PgBouncerServer : IAsyncDisposable
             if (_process.HasExited)
             {
                 var log = Path.Combine(_directory, "pgbouncer.log");
-                throw new InvalidOperationException("PgBouncer exited: " + await _process.StandardError.ReadToEndAsync(cancellationToken)
+                throw new InvalidOperationException("PgBouncer exited: " + string.Join('\n', _lastLines)
                     + (File.Exists(log) ? await File.ReadAllTextAsync(log, cancellationToken) : ""));
             }
 
@@ -120,7 +144,15 @@ internal sealed class PgBouncerServer : IAsyncDisposable
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await _process.WaitForExitAsync(patience.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Killed; its exit is the operating system's business now.
+            }
         }
 
         _process.Dispose();

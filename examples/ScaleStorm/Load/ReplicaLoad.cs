@@ -18,6 +18,7 @@ internal sealed class ReplicaLoad : IAsyncDisposable
     private readonly Task[] _workers;
     private readonly string _sql;
     private readonly IAsyncDisposable? _companion;
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
 
     // The companion stops after the data source is gone: the replica's grant agent, in PoolOperator mode.
     public ReplicaLoad(string name, DbDataSource dataSource, int workers, TimeSpan queryDuration, StormCounters counters, IAsyncDisposable? companion = null)
@@ -84,7 +85,17 @@ internal sealed class ReplicaLoad : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        await Task.WhenAll(_workers).ConfigureAwait(false);
+        try
+        {
+            // A worker blocked in a driver call that ignores cancellation must not hold the storm:
+            // the data source's disposal below closes its connection under it.
+            await Task.WhenAll(_workers).WaitAsync(StopTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _counters.Failed(new TimeoutException($"replica {Name}: workers still busy {StopTimeout.TotalSeconds:F0} s after the stop"));
+        }
+
         await _dataSource.DisposeAsync();
         if (_companion is not null)
         {
