@@ -129,8 +129,21 @@ public sealed class BudgetUpdate
         // A merge patch of spec.limit alone: the agent writes status concurrently, and a replace
         // would fail on every acknowledgement it raced with.
         var patch = new V1Patch(new { spec = new { limit } }, V1Patch.PatchType.MergePatch);
-        var patched = await client.CustomObjects.PatchNamespacedCustomObjectAsync<ConnectionGrant>(
-            patch, ApiGroup.Group, ApiGroup.Version, grant.Metadata.NamespaceProperty, ApiGroup.GrantPlural, grant.Metadata.Name, cancellationToken: cancellationToken);
+        ConnectionGrant patched;
+        try
+        {
+            patched = await client.CustomObjects.PatchNamespacedCustomObjectAsync<ConnectionGrant>(
+                patch, ApiGroup.Group, ApiGroup.Version, grant.Metadata.NamespaceProperty, ApiGroup.GrantPlural, grant.Metadata.Name, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // The garbage collector took the grant with its pod between the cache's view and this write.
+            // Nothing to change: the cache forgets it, and the watch event of the pod's deletion brings
+            // the next reconcile, which plans without it.
+            grants.DeleteThrough(ObjectKey.Of(grant));
+            return;
+        }
+
         grants.WriteThrough(patched);
         metrics.GrantWritten("update");
     }
