@@ -21,10 +21,10 @@ internal sealed class StormOptions
     public IReadOnlyList<StormMode> Modes { get; private set; } = [StormMode.Static, StormMode.PgBouncer, StormMode.PoolOperator];
 
     /// <summary>The HPA script: replicas at the start, then replicas at each offset (e.g. "3,8@3s,2@6s").</summary>
-    public string Script { get; private set; } = "3,8@3s,2@6s,12@9s,4@12s";
+    public string Script { get; private set; } = "3,8@2s,2@5s,12@7s,4@10s";
 
     /// <summary>How long each mode runs.</summary>
-    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(12);
 
     public int MaxConnections { get; private set; } = 100;
 
@@ -50,8 +50,8 @@ internal sealed class StormOptions
     public const string Usage = """
         Usage: scale-storm [options]
           --mode M[,M...]         static, pgbouncer, pooloperator or all (default: all)
-          --script S              HPA script: start replicas, then N@offset (default: 3,8@3s,2@6s,12@9s,4@12s)
-          --duration SECONDS      how long each mode runs (default: 15)
+          --script S              HPA script: start replicas, then N@offset (default: 3,8@2s,2@5s,12@7s,4@10s)
+          --duration SECONDS      how long each mode runs (default: 12)
           --max-connections N     max_connections of the server the storm starts (default: 100)
           --reserved N            reserved connections of the budget (default: 10)
           --workers N             concurrent workers per replica (default: 40)
