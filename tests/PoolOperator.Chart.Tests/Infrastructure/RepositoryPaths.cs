@@ -1,29 +1,16 @@
+using PoolOperator.Testing;
+
 namespace PoolOperator.Chart.Tests.Infrastructure;
 
-/// <summary>Paths in the repository, found from the test assembly's location.</summary>
+/// <summary>Paths in the repository the chart tests read.</summary>
 internal static class RepositoryPaths
 {
-    private static readonly Lazy<string> LazyRoot = new(FindRoot);
-
     /// <summary>The folder holding PoolOperator.sln.</summary>
-    public static string Root => LazyRoot.Value;
+    public static string Root => RepositoryRoot.Path;
 
     /// <summary>charts/pool-operator.</summary>
-    public static string Chart => Path.Combine(Root, "charts", "pool-operator");
+    public static string Chart => RepositoryRoot.Of("charts", "pool-operator");
 
     /// <summary>A path below the root, from its segments.</summary>
-    public static string Of(params string[] segments) => Path.Combine([Root, .. segments]);
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PoolOperator.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No PoolOperator.sln above {AppContext.BaseDirectory}.");
-    }
+    public static string Of(params string[] segments) => RepositoryRoot.Of(segments);
 }

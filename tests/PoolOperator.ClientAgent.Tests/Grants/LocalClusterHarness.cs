@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using PoolOperator.Api;
 using PoolOperator.LocalCluster;
+using PoolOperator.Testing;
 
 namespace PoolOperator.ClientAgent.Tests.Grants;
 
@@ -84,20 +85,7 @@ internal sealed class LocalClusterHarness : IAsyncDisposable
     private static async Task<LocalKubernetesServer> StartServerAsync(int port)
     {
         var options = new LocalClusterOptions { Port = port };
-        options.ManifestPaths.Add(Path.Combine(RepositoryRoot(), "deploy", "crds"));
+        options.ManifestPaths.Add(RepositoryRoot.Crds);
         return await LocalKubernetesServer.StartAsync(options);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "PoolOperator.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"PoolOperator.sln not found above {AppContext.BaseDirectory}.");
     }
 }

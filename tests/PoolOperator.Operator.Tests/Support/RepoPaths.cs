@@ -1,22 +1,11 @@
+using PoolOperator.Testing;
+
 namespace PoolOperator.Operator.Tests;
 
 /// <summary>Paths in the repository checkout the tests run from.</summary>
 internal static class RepoPaths
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryRoot.Path;
 
-    public static string Crds => Path.Combine(Root, "deploy", "crds");
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PoolOperator.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("PoolOperator.sln not found above " + AppContext.BaseDirectory);
-    }
+    public static string Crds => RepositoryRoot.Crds;
 }
