@@ -35,7 +35,7 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
             : null;
         await using var operatorHost = mode == StormMode.PoolOperator ? await StartOperatorAsync(cluster, cancellationToken) : null;
 
-        var pools = Pools(mode, cluster, bouncer);
+        var pools = Pools(mode, cluster, bouncer, initial);
         var clock = Stopwatch.StartNew();
         await using var sampler = new ConnectionSampler(adminConnectionString, TimeSpan.FromMilliseconds(5));
         await sampler.StartAsync(clock, cancellationToken);
@@ -46,8 +46,9 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
             var driver = new HpaDriver(cluster.Client, StormApplication.Namespace, StormApplication.Hpa, TimeProvider.System, loggers.CreateLogger<HpaDriver>());
             using var progressTimer = new Timer(_ => Report(mode, clock, fleet, sampler, counters), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             var settling = new List<Task<TimeSpan?>>();
-            foreach (var step in script.Steps)
+            for (var i = 0; i < script.Steps.Count; i++)
             {
+                var step = script.Steps[i];
                 var wait = step.Offset - clock.Elapsed;
                 if (wait > TimeSpan.Zero)
                 {
@@ -58,7 +59,7 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
                 var replicas = await driver.SetReplicasAsync(step.Replicas, cancellationToken);
                 if (mode == StormMode.PoolOperator)
                 {
-                    var next = script.Steps.SkipWhile(s => s != step).Skip(1).Select(s => s.Offset).DefaultIfEmpty(options.Duration).First();
+                    var next = i + 1 < script.Steps.Count ? script.Steps[i + 1].Offset : options.Duration;
                     settling.Add(WaitUntilAcknowledgedAsync(cluster, replicas, clock, decided, next, cancellationToken));
                 }
             }
@@ -101,10 +102,10 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
         _ => "PoolOperator",
     };
 
-    private IReplicaPools Pools(StormMode mode, StormCluster cluster, PgBouncerServer? bouncer)
+    private IReplicaPools Pools(StormMode mode, StormCluster cluster, PgBouncerServer? bouncer, int initialReplicas)
     {
-        var initial = HpaScript.Parse(options.Script).Steps[0].Replicas;
-        var staticSize = Math.Max(1, options.Available / initial);
+        // Static pools are sized for the starting replica count: the classic "90 across 3: 30 each".
+        var staticSize = Math.Max(1, options.Available / initialReplicas);
         return mode switch
         {
             StormMode.Static => new StaticPools(serverConnectionString, staticSize, throughPgBouncer: false),
