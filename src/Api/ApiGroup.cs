@@ -24,8 +24,14 @@ public static class ApiGroup
     /// <summary>Label on a grant naming the workload (Deployment or StatefulSet) of its pod.</summary>
     public const string WorkloadLabel = "pooloperator.io/workload";
 
-    /// <summary>Label on a grant naming its pod.</summary>
+    /// <summary>Label on a grant naming its pod (fitted to a label value, see <see cref="LabelValues.Fit"/>).</summary>
     public const string PodLabel = "pooloperator.io/pod";
+
+    /// <summary>Label on a grant naming the UID of its pod.</summary>
+    public const string PodUidLabel = "pooloperator.io/pod-uid";
+
+    /// <summary>Annotation on a grant naming the leader term that last fenced it (see docs/protocol.md, one writer).</summary>
+    public const string TermAnnotation = "pooloperator.io/term";
 
     /// <summary>
     /// The name of the grant of one pod under one budget. A dot cannot occur in a budget name that

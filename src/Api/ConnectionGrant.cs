@@ -42,6 +42,13 @@ public sealed class ConnectionGrantSpec
     [JsonPropertyName("podName")]
     public string PodName { get; set; } = "";
 
+    /// <summary>
+    /// The UID of the pod the grant is bound to. Name is not identity: a StatefulSet recreates a pod under the same
+    /// name with a new UID, and the agent of that new pod ignores a grant bound to another UID.
+    /// </summary>
+    [JsonPropertyName("podUID")]
+    public string PodUid { get; set; } = "";
+
     /// <summary>The budget the grant is part of.</summary>
     [JsonPropertyName("budgetName")]
     public string BudgetName { get; set; } = "";
@@ -53,6 +60,14 @@ public sealed class ConnectionGrantSpec
     /// <summary>The most physical connections the pod may hold.</summary>
     [JsonPropertyName("limit")]
     public int Limit { get; set; }
+
+    /// <summary>
+    /// What the pod may still hold until its agent acknowledges this generation: the largest limit issued to it
+    /// that no acknowledgement has released yet (at least <see cref="Limit"/>). Written by the operator with every
+    /// limit, so that a restarted operator or a new leader computes the same holds (see <see cref="Protocol.GrantHolds"/>).
+    /// </summary>
+    [JsonPropertyName("hold")]
+    public int? Hold { get; set; }
 }
 
 /// <summary>What the pod's agent reports.</summary>
@@ -65,6 +80,14 @@ public sealed class ConnectionGrantStatus
     /// <summary>The grant generation that <see cref="AppliedLimit"/> answers.</summary>
     [JsonPropertyName("observedGeneration")]
     public long? ObservedGeneration { get; set; }
+
+    /// <summary>
+    /// Where the agent stands: <see cref="GrantPhases.Waiting"/> (up, holding nothing, asking for a slot),
+    /// <see cref="GrantPhases.Active"/> (enforcing <see cref="AppliedLimit"/>) or <see cref="GrantPhases.Released"/>
+    /// (stopped: holds nothing and opens nothing more).
+    /// </summary>
+    [JsonPropertyName("phase")]
+    public string? Phase { get; set; }
 
     /// <summary>Connections handed out by the gate when the status was written.</summary>
     [JsonPropertyName("inUse")]
@@ -81,6 +104,19 @@ public sealed class ConnectionGrantStatus
     /// <summary>When the agent wrote this status.</summary>
     [JsonPropertyName("updatedAt")]
     public DateTime? UpdatedAt { get; set; }
+}
+
+/// <summary>Values of <see cref="ConnectionGrantStatus.Phase"/>.</summary>
+public static class GrantPhases
+{
+    /// <summary>The agent is running and holds nothing: it waits for a slot.</summary>
+    public const string Waiting = "Waiting";
+
+    /// <summary>The agent enforces its applied limit.</summary>
+    public const string Active = "Active";
+
+    /// <summary>The agent stopped admitting, closed its connections and will open none under this pod's process.</summary>
+    public const string Released = "Released";
 }
 
 /// <summary>A page of grants, as the API lists them.</summary>
