@@ -240,7 +240,10 @@ func (a *Agent) enforce(limit int, stopping bool) {
 	// SetMaxIdleConns closes idle connections above the new value at once; busy ones above MaxOpenConns are
 	// closed by database/sql when they come back.
 	a.db.SetMaxIdleConns(min(a.settings.MaxIdleConns, limit))
-	a.limit.Store(int64(limit))
+	previous := int(a.limit.Swap(int64(limit)))
+	if limit > previous {
+		wakeQueued(a.db)
+	}
 }
 
 func (a *Agent) handle(f *Follower, e watchEvent) {

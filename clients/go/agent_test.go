@@ -335,3 +335,33 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 		t.Fatalf("%d goroutines after Close, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
 	}
 }
+
+func TestOpensQueuedUnderALowerLimitGoThroughAfterARaise(t *testing.T) {
+	p := startPod(t, "")
+	p.create(1)
+	p.acknowledged(poolagent.PhaseActive, 1)
+	p.hold(1)
+	opened := make(chan *sql.Conn, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			c, err := p.db.Conn(context.Background()) // queued by database/sql: the pool is full
+			if err != nil {
+				t.Error(err)
+			}
+			opened <- c
+		}()
+	}
+	p.setLimit(3, 3)
+	p.acknowledged(poolagent.PhaseActive, 3)
+	for i := 0; i < 2; i++ {
+		select {
+		case c := <-opened:
+			p.held = append(p.held, c)
+		case <-time.After(30 * time.Second):
+			t.Fatal("an open queued before the raise never went through, though the held connection stayed busy")
+		}
+	}
+	if n := p.backends(); n != 3 {
+		t.Fatalf("%d backends after the raise to 3", n)
+	}
+}

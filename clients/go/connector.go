@@ -2,8 +2,11 @@ package poolagent
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"sync"
+	"time"
 )
 
 // gatedConnector opens the driver's connections through the gate and gives each slot back when database/sql
@@ -14,6 +17,9 @@ type gatedConnector struct {
 }
 
 func (c *gatedConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	if ctx.Value(wakeKey{}) != nil {
+		return nil, errWake
+	}
 	if err := c.gate.admit(ctx); err != nil {
 		return nil, err
 	}
@@ -26,6 +32,27 @@ func (c *gatedConnector) Connect(ctx context.Context) (driver.Conn, error) {
 }
 
 func (c *gatedConnector) Driver() driver.Driver { return c.inner.Driver() }
+
+// wakeKey marks the context of wakeQueued's open, which the connector fails at once.
+type wakeKey struct{}
+
+var errWake = errors.New("poolagent: wake-up open (never reaches the driver)")
+
+// wakeQueued makes database/sql serve the requests queued under a lower limit after a raise. SetMaxOpenConns does
+// not open connections for requests already waiting in its queue; it does so only when a connection closes or an
+// open fails. So one open is made to fail at once (it never reaches the gate or the driver), and database/sql
+// starts openers for its queue up to the new limit. Only tried while database/sql has room, so this open never
+// waits in the queue itself.
+func wakeQueued(db *sql.DB) {
+	if stats := db.Stats(); stats.MaxOpenConnections > 0 && stats.OpenConnections >= stats.MaxOpenConnections {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), wakeKey{}, true), 250*time.Millisecond)
+	defer cancel()
+	if conn, err := db.Conn(ctx); err == nil {
+		_ = conn.Close() // an idle connection was free: nobody was queued
+	}
+}
 
 // dsnConnector turns a driver and a data source name into a Connector, for drivers that offer none.
 type dsnConnector struct {
