@@ -9,28 +9,28 @@ public sealed class DotNetAgentConformance(ConformanceCluster cluster) : Conform
 {
     private protected override string AgentName => "dotnet";
 
-    [Fact(Skip = "needs agent v2: the first acknowledgement at limit 0 carries status.phase Waiting")]
+    [Fact]
     public Task StartAndFirstGrant() => StartAndFirstGrantAsync();
 
-    [Fact(Skip = "needs agent v2: acknowledgements carry status.phase Active")]
+    [Fact]
     public Task Raise() => RaiseAsync();
 
-    [Fact(Skip = "needs agent v2: acknowledgements carry status.phase Active")]
+    [Fact]
     public Task ShrinkWhileBusy() => ShrinkWhileBusyAsync();
 
-    [Fact(Skip = "needs agent v2: acknowledgements carry status.phase Active")]
+    [Fact]
     public Task NewerLimitBeforeAcknowledgement() => NewerLimitBeforeAcknowledgementAsync();
 
-    [Fact(Skip = "needs agent v2: a deleted grant means limit 0 and every connection closed")]
+    [Fact]
     public Task GrantDeleted() => GrantDeletedAsync();
 
-    [Fact(Skip = "needs agent v2: acknowledgements carry status.phase Active")]
+    [Fact]
     public Task ApiLostAndBack() => ApiLostAndBackAsync();
 
-    [Fact(Skip = "needs agent v2: on stop, {Released, 0} once every connection closed")]
+    [Fact]
     public Task Stop() => StopAsync();
 
-    [Fact(Skip = "needs agent v2: grants bound to another POD_UID are ignored")]
+    [Fact]
     public Task AnotherPodsGrantIgnored() => AnotherPodsGrantIgnoredAsync();
 
     private protected override AgentLaunch Launch() => AgentLaunch.DotNet();
