@@ -6,29 +6,39 @@ namespace PoolOperator.Conformance.Tests.Infrastructure;
 /// <summary>How to start one agent implementation: a program and its arguments.</summary>
 internal sealed record AgentLaunch(string FileName, IReadOnlyList<string> Arguments)
 {
-    /// <summary>Names a third-party agent to run instead of the Go agent: a command line, split on spaces.</summary>
+    /// <summary>Names a third-party agent to run instead of the Go and .NET agents: a command line, split on spaces.</summary>
     public const string ExternalAgentVariable = "POOLOPERATOR_CONFORMANCE_AGENT";
+
+    public const string GoName = "go";
+    public const string DotNetName = "dotnet";
+    public const string ExternalName = "external";
 
     private static readonly Lazy<AgentLaunch> GoAgent = new(BuildGoAgent);
 
-    /// <summary>
-    /// The Go conformance agent (clients/go/cmd/conformance-agent, built here with the Go toolchain, offline), or the
-    /// command in <see cref="ExternalAgentVariable"/> when set.
-    /// </summary>
-    public static AgentLaunch GoOrExternal()
+    /// <summary>The agent called <paramref name="name"/> (<see cref="GoName"/>, <see cref="DotNetName"/> or <see cref="ExternalName"/>).</summary>
+    public static AgentLaunch Named(string name) => name switch
+    {
+        GoName => GoAgent.Value,
+        DotNetName => DotNet(),
+        ExternalName => External() ?? throw new InvalidOperationException($"{ExternalAgentVariable} is not set."),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such agent"),
+    };
+
+    /// <summary>The command in <see cref="ExternalAgentVariable"/>, or null when it is not set.</summary>
+    public static AgentLaunch? External()
     {
         var external = Environment.GetEnvironmentVariable(ExternalAgentVariable);
-        if (!string.IsNullOrWhiteSpace(external))
+        if (string.IsNullOrWhiteSpace(external))
         {
-            var parts = external.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return new AgentLaunch(parts[0], parts[1..]);
+            return null;
         }
 
-        return GoAgent.Value;
+        var parts = external.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return new AgentLaunch(parts[0], parts[1..]);
     }
 
     /// <summary>The .NET conformance agent (tests/PoolOperator.Conformance.DotNetAgent), built with this suite.</summary>
-    public static AgentLaunch DotNet()
+    private static AgentLaunch DotNet()
     {
         // This suite's output is tests/PoolOperator.Conformance.Tests/bin/<configuration>/<framework>/.
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
@@ -40,6 +50,7 @@ internal sealed record AgentLaunch(string FileName, IReadOnlyList<string> Argume
             : throw new InvalidOperationException($"{dll} is missing: build tests/PoolOperator.Conformance.DotNetAgent.");
     }
 
+    /// <summary>The Go conformance agent (clients/go/cmd/conformance-agent), built here with the Go toolchain, offline.</summary>
     private static AgentLaunch BuildGoAgent()
     {
         var module = Path.Combine(RepositoryRoot.Path, "clients", "go");

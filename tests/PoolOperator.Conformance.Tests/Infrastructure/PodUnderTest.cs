@@ -67,6 +67,20 @@ internal sealed class PodUnderTest : IAsyncDisposable
         }
     }
 
+    /// <summary>Creates the pod's grant at <paramref name="limit"/> and waits for its acknowledgement {Active, limit}.</summary>
+    public async Task ActiveAsync(int limit)
+    {
+        await Grant.CreateAsync(limit);
+        await Grant.AcknowledgedAsync(Api.GrantPhases.Active, limit, Agent);
+    }
+
+    /// <summary>Asks the agent to hold <paramref name="count"/> more connections and waits until it holds that many.</summary>
+    public async Task HoldBusyAsync(int count)
+    {
+        await Agent.HoldAsync(count);
+        await HeldAsync(count);
+    }
+
     /// <summary>The pod's client backends in pg_stat_activity (its physical connections).</summary>
     public Task<int> BackendsAsync() => _cluster.Postgres.CountBackendsAsync(Name);
 

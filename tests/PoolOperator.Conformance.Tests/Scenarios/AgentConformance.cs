@@ -4,20 +4,24 @@ using PoolOperator.Conformance.Tests.Infrastructure;
 namespace PoolOperator.Conformance.Tests.Scenarios;
 
 /// <summary>
-/// The protocol scenarios every agent passes (docs/protocol.md, "What an agent must do" and "Conformance suite").
-/// The suite plays the operator: it creates and patches the pod's grant, and checks the agent's status writes and
-/// its physical connections (pg_stat_activity by application_name). A subclass names the agent to run.
+/// The protocol scenarios every agent passes (docs/protocol.md, "What an agent must do" and "Conformance suite"),
+/// each run against every agent of <see cref="Agents"/>. The suite plays the operator: it creates and patches the
+/// pod's grant, and checks the agent's status writes and its physical connections (pg_stat_activity by
+/// application_name).
 /// </summary>
-public abstract class ConformanceScenarios(ConformanceCluster cluster)
+[Collection(ConformanceSuite.Name)]
+public sealed class AgentConformance(ConformanceCluster cluster)
 {
-    private protected abstract string AgentName { get; }
-
-    private protected abstract AgentLaunch Launch();
+    /// <summary>The Go and the .NET agent; only the third-party agent when POOLOPERATOR_CONFORMANCE_AGENT names one.</summary>
+    public static TheoryData<string> Agents() =>
+        AgentLaunch.External() is null ? new TheoryData<string>(AgentLaunch.GoName, AgentLaunch.DotNetName) : new TheoryData<string>(AgentLaunch.ExternalName);
 
     /// <summary>Steps 1 to 3: start closed, take the first grant, say "up" with {Waiting, 0}, then use a limit.</summary>
-    protected async Task StartAndFirstGrantAsync()
+    [Theory]
+    [MemberData(nameof(Agents))]
+    public async Task StartAndFirstGrant(string agent)
     {
-        await using var pod = await StartPodAsync();
+        await using var pod = await StartPodAsync(agent);
         await pod.Agent.HoldAsync(1);
         await pod.NeverAboveAsync(0);
 
@@ -32,11 +36,12 @@ public abstract class ConformanceScenarios(ConformanceCluster cluster)
     }
 
     /// <summary>Step 5, a raise: acknowledged at once, and the waiting opens go through up to the new limit.</summary>
-    protected async Task RaiseAsync()
+    [Theory]
+    [MemberData(nameof(Agents))]
+    public async Task Raise(string agent)
     {
-        await using var pod = await StartPodAsync();
-        await pod.Grant.CreateAsync(1);
-        await pod.Grant.AcknowledgedAsync(GrantPhases.Active, 1, pod.Agent);
+        await using var pod = await StartPodAsync(agent);
+        await pod.ActiveAsync(1);
         await pod.Agent.HoldAsync(3);
         await pod.HeldAsync(1);
         await pod.NeverAboveAsync(1);
@@ -48,13 +53,13 @@ public abstract class ConformanceScenarios(ConformanceCluster cluster)
     }
 
     /// <summary>Step 5, a shrink while busy: no connection is taken back, and the acknowledgement waits for the surplus to close.</summary>
-    protected async Task ShrinkWhileBusyAsync()
+    [Theory]
+    [MemberData(nameof(Agents))]
+    public async Task ShrinkWhileBusy(string agent)
     {
-        await using var pod = await StartPodAsync();
-        await pod.Grant.CreateAsync(4);
-        await pod.Grant.AcknowledgedAsync(GrantPhases.Active, 4, pod.Agent);
-        await pod.Agent.HoldAsync(4);
-        await pod.HeldAsync(4);
+        await using var pod = await StartPodAsync(agent);
+        await pod.ActiveAsync(4);
+        await pod.HoldBusyAsync(4);
 
         var shrink = await pod.Grant.SetLimitAsync(2);
         await NotAcknowledgedWhileBusyAsync(pod, shrink.Metadata.Generation!.Value, busy: 4);
@@ -67,13 +72,13 @@ public abstract class ConformanceScenarios(ConformanceCluster cluster)
     }
 
     /// <summary>Step 5, a newer limit before the acknowledgement: the agent answers the newest generation, never the superseded one.</summary>
-    protected async Task NewerLimitBeforeAcknowledgementAsync()
+    [Theory]
+    [MemberData(nameof(Agents))]
+    public async Task NewerLimitBeforeAcknowledgement(string agent)
     {
-        await using var pod = await StartPodAsync();
-        await pod.Grant.CreateAsync(4);
-        await pod.Grant.AcknowledgedAsync(GrantPhases.Active, 4, pod.Agent);
-        await pod.Agent.HoldAsync(4);
-        await pod.HeldAsync(4);
+        await using var pod = await StartPodAsync(agent);
+        await pod.ActiveAsync(4);
+        await pod.HoldBusyAsync(4);
 
         var superseded = await pod.Grant.SetLimitAsync(2);
         var newest = await pod.Grant.SetLimitAsync(3);
@@ -88,13 +93,13 @@ public abstract class ConformanceScenarios(ConformanceCluster cluster)
     }
 
     /// <summary>Step 6: the grant is deleted, so the agent enforces 0 and closes everything.</summary>
-    protected async Task GrantDeletedAsync()
+    [Theory]
+    [MemberData(nameof(Agents))]
+    public async Task GrantDeleted(string agent)
     {
-        await using var pod = await StartPodAsync();
-        await pod.Grant.CreateAsync(3);
-        await pod.Grant.AcknowledgedAsync(GrantPhases.Active, 3, pod.Agent);
-        await pod.Agent.HoldAsync(2);
-        await pod.HeldAsync(2);
+        await using var pod = await StartPodAsync(agent);
+        await pod.ActiveAsync(3);
+        await pod.HoldBusyAsync(2);
         await pod.Agent.ReleaseAsync(2); // the connections go back to the pool, idle
 
         await pod.Grant.DeleteAsync();
@@ -104,11 +109,12 @@ public abstract class ConformanceScenarios(ConformanceCluster cluster)
     }
 
     /// <summary>Step 7: without the API the last limit stays; once back, the agent re-lists and answers what was issued meanwhile.</summary>
-    protected async Task ApiLostAndBackAsync()
+    [Theory]
+    [MemberData(nameof(Agents))]
+    public async Task ApiLostAndBack(string agent)
     {
-        await using var pod = await StartPodAsync();
-        await pod.Grant.CreateAsync(3);
-        await pod.Grant.AcknowledgedAsync(GrantPhases.Active, 3, pod.Agent);
+        await using var pod = await StartPodAsync(agent);
+        await pod.ActiveAsync(3);
 
         pod.Link.Cut();
         await pod.Agent.HoldAsync(4);
@@ -123,13 +129,13 @@ public abstract class ConformanceScenarios(ConformanceCluster cluster)
     }
 
     /// <summary>Step 8: stop admitting, let in-flight work finish, close everything, then write {Released, 0}.</summary>
-    protected async Task StopAsync()
+    [Theory]
+    [MemberData(nameof(Agents))]
+    public async Task Stop(string agent)
     {
-        await using var pod = await StartPodAsync();
-        await pod.Grant.CreateAsync(2);
-        await pod.Grant.AcknowledgedAsync(GrantPhases.Active, 2, pod.Agent);
-        await pod.Agent.HoldAsync(2);
-        await pod.HeldAsync(2);
+        await using var pod = await StartPodAsync(agent);
+        await pod.ActiveAsync(2);
+        await pod.HoldBusyAsync(2);
 
         await pod.Agent.StopAsync();
         for (var sample = 0; sample < 6; sample++)
@@ -147,9 +153,11 @@ public abstract class ConformanceScenarios(ConformanceCluster cluster)
     }
 
     /// <summary>Step 2: a grant bound to another pod UID (a previous pod of the same name) is not followed, nor written.</summary>
-    protected async Task AnotherPodsGrantIgnoredAsync()
+    [Theory]
+    [MemberData(nameof(Agents))]
+    public async Task AnotherPodsGrantIgnored(string agent)
     {
-        await using var pod = await StartPodAsync();
+        await using var pod = await StartPodAsync(agent);
         await pod.Grant.CreateAsync(3, podUid: Guid.NewGuid().ToString());
         await pod.Agent.HoldAsync(1);
         await pod.NeverAboveAsync(0);
@@ -169,5 +177,5 @@ public abstract class ConformanceScenarios(ConformanceCluster cluster)
         }
     }
 
-    private Task<PodUnderTest> StartPodAsync() => PodUnderTest.StartAsync(cluster, AgentName, Launch());
+    private Task<PodUnderTest> StartPodAsync(string agent) => PodUnderTest.StartAsync(cluster, agent, AgentLaunch.Named(agent));
 }
