@@ -191,7 +191,7 @@ func (a *Agent) loop(ctx context.Context) {
 			open, _ := a.gate.counts()
 			f.Measured(open)
 		}
-		a.writer.set(f.Pending())
+		a.writer.set(f.Pending(), f.GrantUID())
 		if f.HasApplied() && !readyClosed {
 			close(a.ready)
 			readyClosed = true

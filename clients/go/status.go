@@ -14,6 +14,7 @@ type statusWriter struct {
 	agent   *Agent
 	mu      sync.Mutex
 	pending *Acknowledgement
+	uid     string // the grant object the pending acknowledgement answers
 	wake    chan struct{}
 	// lastWaitCount is db.Stats().WaitCount at the previous write: "waiting" reports the waits since then.
 	lastWaitCount int64
@@ -23,10 +24,11 @@ func newStatusWriter(a *Agent) *statusWriter {
 	return &statusWriter{agent: a, wake: make(chan struct{}, 1)}
 }
 
-// set replaces what is to be written (nil: nothing).
-func (w *statusWriter) set(ack *Acknowledgement) {
+// set replaces what is to be written (nil: nothing) to the grant object uid.
+func (w *statusWriter) set(ack *Acknowledgement, uid string) {
 	w.mu.Lock()
-	changed := (w.pending == nil) != (ack == nil) || (ack != nil && *w.pending != *ack)
+	changed := (w.pending == nil) != (ack == nil) || (ack != nil && *w.pending != *ack) || uid != w.uid
+	w.uid = uid
 	if ack != nil {
 		copied := *ack
 		w.pending = &copied
@@ -42,14 +44,14 @@ func (w *statusWriter) set(ack *Acknowledgement) {
 	}
 }
 
-func (w *statusWriter) current() *Acknowledgement {
+func (w *statusWriter) current() (*Acknowledgement, string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.pending == nil {
-		return nil
+		return nil, ""
 	}
 	copied := *w.pending
-	return &copied
+	return &copied, w.uid
 }
 
 func (w *statusWriter) run(ctx context.Context) {
@@ -61,8 +63,8 @@ func (w *statusWriter) run(ctx context.Context) {
 			return
 		case <-w.wake:
 		}
-		for ack := w.current(); ack != nil && ctx.Err() == nil; ack = w.current() {
-			if err := w.write(ctx, *ack); err != nil {
+		for ack, uid := w.current(); ack != nil && ctx.Err() == nil; ack, uid = w.current() {
+			if err := w.write(ctx, *ack, uid); err != nil {
 				if ctx.Err() == nil {
 					a.logf("poolagent: writing the status of %s/%s failed (retrying): %v", a.settings.PodNamespace, a.settings.GrantName(), err)
 				}
@@ -75,14 +77,14 @@ func (w *statusWriter) run(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			}
-			if latest := w.current(); latest != nil && *latest == *ack {
+			if latest, _ := w.current(); latest != nil && *latest == *ack {
 				break // the loop has not taken the Written yet; it will clear or replace this one
 			}
 		}
 	}
 }
 
-func (w *statusWriter) write(ctx context.Context, ack Acknowledgement) error {
+func (w *statusWriter) write(ctx context.Context, ack Acknowledgement, uid string) error {
 	a := w.agent
 	stats := a.db.Stats()
 	_, gateWaiting := a.gate.counts()
@@ -100,7 +102,7 @@ func (w *statusWriter) write(ctx context.Context, ack Acknowledgement) error {
 	}
 	writeCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := a.grants.PatchStatus(writeCtx, a.settings.GrantName(), status); err != nil {
+	if err := a.grants.PatchStatus(writeCtx, a.settings.GrantName(), uid, status); err != nil {
 		return err
 	}
 	w.lastWaitCount = stats.WaitCount

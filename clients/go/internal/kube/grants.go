@@ -131,9 +131,11 @@ func (g *Grants) Watch(ctx context.Context, name, resourceVersion string, events
 	}
 }
 
-// PatchStatus merge-patches the status subresource of the grant called name.
-func (g *Grants) PatchStatus(ctx context.Context, name string, status GrantStatus) error {
-	body, err := json.Marshal(map[string]any{"status": status})
+// PatchStatus merge-patches the status subresource of the grant called name whose metadata.uid is uid. The UID
+// travels with the patch: the API server refuses to change it, so a status meant for a deleted grant never lands
+// on a new grant of the same name (another pod's).
+func (g *Grants) PatchStatus(ctx context.Context, name, uid string, status GrantStatus) error {
+	body, err := json.Marshal(map[string]any{"metadata": map[string]any{"uid": uid}, "status": status})
 	if err != nil {
 		return err
 	}
