@@ -63,6 +63,10 @@ public sealed class DependencyInjectionTests(PostgresFixture postgres)
         var created = await cluster.CreateGrantAsync(podName, limit: 0);
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(cluster.CreateAgentClient());
+
+        // Registered first, like the web server: stopped after the application's services, it still drains work that opens connections.
+        builder.Services.AddSingleton<DrainingService>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<DrainingService>());
         builder.Services.AddPoolOperatorDataSource(postgres.ConnectionString, options =>
         {
             options.PodName = podName;
@@ -90,11 +94,27 @@ public sealed class DependencyInjectionTests(PostgresFixture postgres)
 
         await host.StopAsync();
 
+        Assert.Equal(1, host.Services.GetRequiredService<DrainingService>().DrainedQueries);
         var released = await cluster.GetGrantAsync(podName);
         Assert.Equal(PoolOperator.Api.GrantPhases.Released, released.Status!.Phase);
         Assert.Equal(0, released.Status.AppliedLimit);
         Assert.Equal(raised.Metadata.Generation, released.Status.ObservedGeneration);
         Assert.Equal(HealthStatus.Unhealthy, (await health.CheckHealthAsync()).Status);
         Assert.True(created.Metadata.Generation < raised.Metadata.Generation);
+    }
+
+    /// <summary>Runs one query while the host stops, as in-flight requests do while the web server drains.</summary>
+    private sealed class DrainingService(IServiceProvider services) : IHostedService
+    {
+        public int DrainedQueries { get; private set; }
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            var dataSource = services.GetRequiredService<BudgetedDataSource>();
+            await using var command = dataSource.CreateCommand("SELECT 1");
+            DrainedQueries += Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 }

@@ -247,6 +247,7 @@ public sealed class GrantAgentTests(PostgresFixture postgres)
         await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync("api-4")).Status?.AppliedLimit == 6, "acknowledged before the outage");
 
         await cluster.RestartEmptyAsync();
+        await Eventually.TrueAsync(() => dataSource.Limit == 0, "an API back without the grant: the grant is gone, fail closed");
         await cluster.CreateGrantAsync("api-4", limit: 4);
 
         await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync("api-4")).Status?.AppliedLimit == 4, "the new grant acknowledged after the outage");
