@@ -133,12 +133,10 @@ func splitPair(text string) (key, value string, ok bool) {
 	if strings.HasPrefix(text, "\"") || strings.HasPrefix(text, "'") {
 		return "", "", false
 	}
+	// "key: value", or "key:" at the end of the line (the value is the block below).
 	i := strings.Index(text+" ", ": ")
 	if i < 0 {
 		return "", "", false
-	}
-	if i >= len(text) {
-		return strings.TrimSpace(text[:len(text)-1]), "", true
 	}
 	return strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+1:]), true
 }
