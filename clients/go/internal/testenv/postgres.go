@@ -12,17 +12,21 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
 // Postgres is a PostgreSQL 15 server in a temporary directory on a free loopback port (trust authentication).
+// The server is a child process that gets SIGKILL when the test binary dies (a panic or a test timeout skips the
+// deferred Stop), so no run leaves a server behind.
 type Postgres struct {
-	Port int
-	dir  string
-	bin  string
+	Port   int
+	dir    string
+	bin    string
+	server *exec.Cmd
 }
 
-// StartPostgres runs initdb and pg_ctl start (as the postgres user when running as root).
+// StartPostgres runs initdb (as the postgres user when running as root), then the server itself.
 func StartPostgres() (*Postgres, error) {
 	bin := os.Getenv("POOLOPERATOR_PG_BIN")
 	if bin == "" {
@@ -47,8 +51,7 @@ func StartPostgres() (*Postgres, error) {
 	}
 	for attempt := 1; ; attempt++ {
 		p.Port = FreePort()
-		opts := fmt.Sprintf("-c port=%d -c listen_addresses=127.0.0.1 -c unix_socket_directories=%s -c max_connections=60 -c fsync=off -c full_page_writes=off", p.Port, p.dir)
-		_, err := p.run("pg_ctl", "start", "-D", p.data(), "-l", filepath.Join(p.dir, "log"), "-w", "-t", "60", "-o", opts)
+		err := p.startServer()
 		if err == nil {
 			return p, nil
 		}
@@ -58,6 +61,50 @@ func StartPostgres() (*Postgres, error) {
 			return nil, fmt.Errorf("PostgreSQL did not start: %w\n%s", err, log)
 		}
 	}
+}
+
+// startServer runs postgres on p.Port and waits until it accepts connections.
+func (p *Postgres) startServer() error {
+	log, err := os.OpenFile(filepath.Join(p.dir, "log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	cmd := exec.Command(filepath.Join(p.bin, "postgres"), "-D", p.data(),
+		"-c", fmt.Sprintf("port=%d", p.Port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+p.dir,
+		"-c", "max_connections=60", "-c", "fsync=off", "-c", "full_page_writes=off")
+	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANG=C")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if os.Geteuid() == 0 {
+		uid, gid, err := postgresUser()
+		if err != nil {
+			return err
+		}
+		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uid, Gid: gid}
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("postgres exited: %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p.Port)); err == nil {
+			_ = c.Close()
+			p.server = cmd
+			go func() { <-exited }()
+			return nil
+		}
+	}
+	_ = cmd.Process.Kill()
+	<-exited
+	return fmt.Errorf("postgres did not listen on port %d within 60s", p.Port)
 }
 
 // DSN is a lib/pq key=value connection string to the postgres database.
@@ -72,10 +119,14 @@ func (p *Postgres) Backends(admin *sql.DB, name string) (int, error) {
 	return n, err
 }
 
-// Stop stops the server at once and deletes its directory.
+// Stop stops the server (fast shutdown, then a kill if it lingers) and deletes its directory.
 func (p *Postgres) Stop() {
-	if p.Port != 0 {
-		_, _ = p.run("pg_ctl", "stop", "-D", p.data(), "-m", "immediate", "-w")
+	if p.server != nil {
+		_ = p.server.Process.Signal(syscall.SIGINT)
+		for i := 0; i < 100 && p.server.Process.Signal(syscall.Signal(0)) == nil; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+		_ = p.server.Process.Kill()
 	}
 	_ = os.RemoveAll(p.dir)
 }
@@ -87,13 +138,21 @@ func (p *Postgres) handOver() error {
 	if os.Geteuid() != 0 {
 		return nil
 	}
+	uid, gid, err := postgresUser()
+	if err != nil {
+		return err
+	}
+	return os.Chown(p.dir, int(uid), int(gid))
+}
+
+func postgresUser() (uid, gid uint32, err error) {
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		return fmt.Errorf("running as root needs the postgres user: %w", err)
+		return 0, 0, fmt.Errorf("running as root needs the postgres user: %w", err)
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	return os.Chown(p.dir, uid, gid)
+	id, _ := strconv.Atoi(u.Uid)
+	group, _ := strconv.Atoi(u.Gid)
+	return uint32(id), uint32(group), nil
 }
 
 func (p *Postgres) run(tool string, args ...string) (string, error) {
