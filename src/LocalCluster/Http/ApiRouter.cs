@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using PoolOperator.LocalCluster.Discovery;
 using PoolOperator.LocalCluster.Resources;
+using PoolOperator.LocalCluster.Security;
 
 namespace PoolOperator.LocalCluster.Http;
 
@@ -14,10 +15,13 @@ internal sealed partial class ApiRouter
     private readonly DiscoveryDocuments _discovery;
     private readonly OpenApiDocuments _openApi;
     private readonly ResourceEndpoints _resources;
+    private readonly TokenAuthenticator _tokens;
     private readonly ILogger _logger;
 
-    public ApiRouter(ResourceRegistry registry, DiscoveryDocuments discovery, OpenApiDocuments openApi, ResourceEndpoints resources, ILogger logger)
+    public ApiRouter(
+        ResourceRegistry registry, DiscoveryDocuments discovery, OpenApiDocuments openApi, ResourceEndpoints resources, TokenAuthenticator tokens, ILogger logger)
     {
+        _tokens = tokens;
         _registry = registry;
         _discovery = discovery;
         _openApi = openApi;
@@ -31,6 +35,7 @@ internal sealed partial class ApiRouter
         LogRequest(_logger, context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? "");
         try
         {
+            RequestIdentity.Authenticate(context, _tokens, publicInfo: segments is ["healthz" or "livez" or "readyz" or "version", ..]);
             await RouteAsync(context, segments);
         }
         catch (ApiException ex)
