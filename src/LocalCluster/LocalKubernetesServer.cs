@@ -35,8 +35,10 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
     private readonly ServingCertificate _certificate;
 
     private LocalKubernetesServer(
-        WebApplication app, ObjectStore store, CancellationTokenSource stopping, ITimer sweeper, TokenAuthenticator tokens, ServingCertificate certificate, Uri baseAddress)
+        WebApplication app, ObjectStore store, CancellationTokenSource stopping, ITimer sweeper, TokenAuthenticator tokens, ServingCertificate certificate,
+        AuditLog audit, Uri baseAddress)
     {
+        Audit = audit;
         _tokens = tokens;
         _certificate = certificate;
         _app = app;
@@ -52,6 +54,9 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
     /// </summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>Every authenticated request with its user, verb, resource and answer code (the most recent <see cref="LocalClusterOptions.AuditCapacity"/>).</summary>
+    public AuditLog Audit { get; }
+
     /// <summary>The PEM certificate of the authority that signed the serving certificate (a pod's <c>ca.crt</c>).</summary>
     public string CertificateAuthorityPem => _certificate.AuthorityPem;
 
@@ -61,6 +66,7 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         options ??= new LocalClusterOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(options.Port, nameof(options.Port));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WatchHistoryLimit, 1, nameof(options.WatchHistoryLimit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.AuditCapacity, 1, nameof(options.AuditCapacity));
         if (options.BookmarkInterval <= TimeSpan.Zero || options.SweepInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "BookmarkInterval and SweepInterval must be positive.");
@@ -81,6 +87,11 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
             writer.Create(namespaces, null, new() { ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = ns } }, new WriteContext());
         }
 
+        foreach (var (plural, obj) in BootstrapRbac.Objects())
+        {
+            writer.Create(registry.Find("rbac.authorization.k8s.io", "v1", plural)!, null, obj, new WriteContext());
+        }
+
         var loader = new ManifestLoader(registry, writer);
         foreach (var path in options.ManifestPaths)
         {
@@ -92,7 +103,9 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         var watch = new WatchEndpoint(store, tables, options.BookmarkInterval, logger, stopping.Token);
         var tokens = new TokenAuthenticator(store, time);
         var resources = new ResourceEndpoints(store, writer, deleter, tables, watch, new ScaleEndpoint(store, writer), new TokenRequestEndpoint(store, tokens, time));
-        var router = new ApiRouter(registry, new DiscoveryDocuments(registry), new OpenApiDocuments(registry, store), resources, tokens, logger);
+        var audit = new AuditLog(options.AuditCapacity);
+        var router = new ApiRouter(
+            registry, new DiscoveryDocuments(registry), new OpenApiDocuments(registry, store), resources, tokens, new RbacAuthorizer(store), audit, logger);
 
         var certificate = ServingCertificate.Create(time);
         var builder = WebApplication.CreateSlimBuilder();
@@ -111,7 +124,7 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
         var sweeper = time.CreateTimer(_ => Sweep(deleter, logger), null, options.SweepInterval, options.SweepInterval);
-        return new LocalKubernetesServer(app, store, stopping, sweeper, tokens, certificate, baseAddress);
+        return new LocalKubernetesServer(app, store, stopping, sweeper, tokens, certificate, audit, baseAddress);
     }
 
     private static void Sweep(ObjectDeleter deleter, ILogger logger)
