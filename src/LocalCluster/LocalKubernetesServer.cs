@@ -36,8 +36,10 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
     private readonly ServingCertificate _certificate;
 
     private LocalKubernetesServer(
-        WebApplication app, ObjectStore store, CancellationTokenSource stopping, ITimer sweeper, TokenAuthenticator tokens, ServingCertificate certificate, Uri baseAddress)
+        WebApplication app, ObjectStore store, CancellationTokenSource stopping, ITimer sweeper, TokenAuthenticator tokens, ServingCertificate certificate,
+        AuditLog audit, Uri baseAddress)
     {
+        Audit = audit;
         _tokens = tokens;
         _certificate = certificate;
         _app = app;
@@ -53,6 +55,9 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
     /// </summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>Every authenticated request with its user, verb, resource and answer code (the most recent <see cref="LocalClusterOptions.AuditCapacity"/>).</summary>
+    public AuditLog Audit { get; }
+
     /// <summary>The PEM certificate of the authority that signed the serving certificate (a pod's <c>ca.crt</c>).</summary>
     public string CertificateAuthorityPem => _certificate.AuthorityPem;
 
@@ -62,6 +67,8 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         options ??= new LocalClusterOptions();
         ArgumentOutOfRangeException.ThrowIfNegative(options.Port, nameof(options.Port));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WatchHistoryLimit, 1, nameof(options.WatchHistoryLimit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.AuditCapacity, 1, nameof(options.AuditCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.GarbageCollectionDelay, TimeSpan.Zero, nameof(options.GarbageCollectionDelay));
         if (options.BookmarkInterval <= TimeSpan.Zero || options.SweepInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "BookmarkInterval and SweepInterval must be positive.");
@@ -74,12 +81,17 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         var store = new ObjectStore(options.WatchHistoryLimit);
         var registry = new ResourceRegistry(BuiltInResources.Create());
         var admission = new Admission(new CrdController(store, registry, time), new EventMirror(store));
-        var deleter = new ObjectDeleter(store, registry, admission, time);
+        var deleter = new ObjectDeleter(store, registry, admission, time, options.GarbageCollectionDelay);
         var writer = new ObjectWriter(store, admission, deleter, time, options.AutoCreateNamespaces);
         var namespaces = registry.Find("", "v1", "namespaces")!;
         foreach (var ns in options.InitialNamespaces)
         {
             writer.Create(namespaces, null, new() { ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = ns } }, new WriteContext());
+        }
+
+        foreach (var (plural, obj) in BootstrapRbac.Objects())
+        {
+            writer.Create(registry.Find("rbac.authorization.k8s.io", "v1", plural)!, null, obj, new WriteContext());
         }
 
         var loader = new ManifestLoader(registry, writer);
@@ -98,7 +110,9 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         {
             PodLogs = new PodLogEndpoint(store, podLogs),
         };
-        var router = new ApiRouter(registry, new DiscoveryDocuments(registry), new OpenApiDocuments(registry, store), resources, tokens, logger);
+        var audit = new AuditLog(options.AuditCapacity);
+        var router = new ApiRouter(
+            registry, new DiscoveryDocuments(registry), new OpenApiDocuments(registry, store), resources, tokens, new RbacAuthorizer(store), audit, logger);
 
         var certificate = ServingCertificate.Create(time);
         var builder = WebApplication.CreateSlimBuilder();
@@ -117,7 +131,7 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
         var sweeper = time.CreateTimer(_ => Sweep(deleter, logger), null, options.SweepInterval, options.SweepInterval);
-        var server = new LocalKubernetesServer(app, store, stopping, sweeper, tokens, certificate, baseAddress);
+        var server = new LocalKubernetesServer(app, store, stopping, sweeper, tokens, certificate, audit, baseAddress);
         server.StartProcessKubelet(images, podLogs, time, loggerFactory);
         return server;
     }

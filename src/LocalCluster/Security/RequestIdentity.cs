@@ -18,15 +18,13 @@ internal static class RequestIdentity
         context.Items.TryGetValue(ItemKey, out var user) && user is UserInfo u ? u : throw new InvalidOperationException("request was not authenticated");
 
     /// <summary>Establishes the request's user, or throws 401.</summary>
-    public static void Authenticate(HttpContext context, TokenAuthenticator tokens, bool publicInfo)
+    public static UserInfo Authenticate(HttpContext context, TokenAuthenticator tokens, bool publicInfo)
     {
         var header = context.Request.Headers.Authorization.ToString();
-        if (header.Length == 0 && publicInfo)
-        {
-            context.Items[ItemKey] = new UserInfo("system:anonymous", ["system:unauthenticated"]);
-            return;
-        }
-
-        context.Items[ItemKey] = tokens.Authenticate(header) ?? throw new ApiException(401, "Unauthorized", "Unauthorized");
+        var user = header.Length == 0 && publicInfo
+            ? new UserInfo("system:anonymous", ["system:unauthenticated"])
+            : tokens.Authenticate(header) ?? throw new ApiException(401, "Unauthorized", "Unauthorized");
+        context.Items[ItemKey] = user;
+        return user;
     }
 }

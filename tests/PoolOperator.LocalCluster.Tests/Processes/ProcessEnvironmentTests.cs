@@ -1,5 +1,7 @@
+using System.Net;
 using System.Text;
 using k8s;
+using k8s.Autorest;
 using k8s.Models;
 using static PoolOperator.LocalCluster.Tests.Processes.ProcessPods;
 
@@ -61,6 +63,21 @@ public sealed class ProcessEnvironmentTests
         Assert.NotEqual(server.AdminToken, config.AccessToken);
         Assert.Equal("system:serviceaccount:default:orders", server.UserOfToken(config.AccessToken));
         using var asPod = new Kubernetes(config);
+
+        // RBAC sees the pod's service account: nothing is allowed until a binding grants it.
+        var denied = await Assert.ThrowsAsync<HttpOperationException>(() => asPod.CoreV1.ListNamespacedPodAsync("default"));
+        Assert.Equal(HttpStatusCode.Forbidden, denied.Response.StatusCode);
+        Assert.Contains("system:serviceaccount:default:orders", denied.Response.Content, StringComparison.Ordinal);
+        await client.RbacAuthorizationV1.CreateNamespacedRoleAsync(
+            new V1Role { Metadata = new() { Name = "pod-reader" }, Rules = [new V1PolicyRule { ApiGroups = [""], Resources = ["pods"], Verbs = ["list"] }] }, "default");
+        await client.RbacAuthorizationV1.CreateNamespacedRoleBindingAsync(
+            new V1RoleBinding
+            {
+                Metadata = new() { Name = "orders-reads-pods" },
+                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "pod-reader" },
+                Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = "orders", NamespaceProperty = "default" }],
+            },
+            "default");
         Assert.Contains((await asPod.CoreV1.ListNamespacedPodAsync("default")).Items, p => p.Metadata.Name == "env-check");
     }
 

@@ -60,7 +60,9 @@ public sealed class AuthenticationTests
         var lifetime = answer.Status.ExpirationTimestamp!.Value - DateTime.UtcNow;
         Assert.InRange(lifetime.TotalSeconds, 1100, 1300);
         using var asAgent = server.CreateClient(answer.Status.Token);
-        await asAgent.CoreV1.ListNamespaceAsync(); // no RBAC yet: authentication alone is checked here
+        var authenticated = await Assert.ThrowsAsync<HttpOperationException>(() => asAgent.CoreV1.ListNamespaceAsync());
+        Assert.Equal(HttpStatusCode.Forbidden, authenticated.Response.StatusCode); // known, but no Role allows it
+        Assert.Contains("User \\\"system:serviceaccount:default:agent\\\"", authenticated.Response.Content, StringComparison.Ordinal);
 
         await admin.CoreV1.DeleteNamespacedServiceAccountAsync("agent", "default");
         var ex = await Assert.ThrowsAsync<HttpOperationException>(() => asAgent.CoreV1.ListNamespaceAsync());
@@ -97,9 +99,11 @@ public sealed class AuthenticationTests
 
             var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(path);
             using var client = new Kubernetes(config);
-            await client.CoreV1.ListNamespacedConfigMapAsync("default");
+            var refused = await Assert.ThrowsAsync<HttpOperationException>(() => client.CoreV1.ListNamespacedConfigMapAsync("default"));
 
             Assert.Equal(token, config.AccessToken);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.Response.StatusCode);
+            Assert.Contains("system:serviceaccount:default:orders", refused.Response.Content, StringComparison.Ordinal);
         }
         finally
         {
@@ -121,7 +125,8 @@ public sealed class AuthenticationTests
             var missing = await kubectl.RunAsync("create", "token", "nobody", "-n", "default");
 
             Assert.StartsWith("poolop-sa-", token, StringComparison.Ordinal);
-            await kubectl.OkAsync("--token=" + token, "get", "configmaps", "-n", "default");
+            var asAgent = await kubectl.RunAsync("--token=" + token, "get", "configmaps", "-n", "default");
+            Assert.Contains("User \"system:serviceaccount:default:agent\" cannot list resource \"configmaps\"", asAgent.Stderr, StringComparison.Ordinal);
             var forged = await kubectl.RunAsync("--token=poolop-sa-forged", "get", "configmaps", "-n", "default");
             Assert.Equal(1, forged.ExitCode);
             Assert.Contains("Unauthorized", forged.Stderr, StringComparison.Ordinal);
