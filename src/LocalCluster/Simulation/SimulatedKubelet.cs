@@ -30,6 +30,9 @@ internal sealed class SimulatedKubelet(IKubernetes client, WorkloadSimulatorOpti
         return elsewhere;
     }
 
+    /// <summary>Forgets process pods that no longer exist.</summary>
+    public void Retain(IReadOnlySet<string> liveUids) => _processPods.RemoveWhere(uid => !liveUids.Contains(uid));
+
     /// <summary>Moves one pod along its lifecycle if it is due.</summary>
     /// <returns>When this pod next needs attention, or null when it needs none.</returns>
     public async Task<DateTimeOffset?> TendAsync(V1Pod pod, CancellationToken cancellationToken)

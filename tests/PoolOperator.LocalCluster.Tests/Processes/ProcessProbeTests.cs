@@ -45,9 +45,10 @@ public sealed class ProcessProbeTests : IDisposable
         await File.WriteAllTextAsync(Path.Combine(_directory, "alive"), "ok");
         var pod = WebPod("web-live", _directory);
         pod.Spec.TerminationGracePeriodSeconds = 5;
-        pod.Spec.Containers[0].LivenessProbe = HttpProbe("/alive", failureThreshold: 2);
+        // Five failures in a row (5 s) before a kill: python may take a while to listen on a busy machine.
+        pod.Spec.Containers[0].LivenessProbe = HttpProbe("/alive", failureThreshold: 5);
         await client.CoreV1.CreateNamespacedPodAsync(pod, "default");
-        await Eventually.TrueAsync(async () => (await LogAsync(server, "web-live")).Contains("\"GET /alive HTTP/1.1\" 200", StringComparison.Ordinal), "the probe passed");
+        await Eventually.TrueAsync(async () => (await LogAsync(server, "web-live")).Contains("\"GET /alive HTTP/1.1\" 200", StringComparison.Ordinal), "the probe passed", TimeSpan.FromSeconds(40));
         Assert.Equal(0, MainOf(await client.CoreV1.ReadNamespacedPodAsync("web-live", "default")).RestartCount);
 
         File.Delete(Path.Combine(_directory, "alive"));
