@@ -174,7 +174,9 @@ public sealed class WorkloadSimulator : IAsyncDisposable
                 : await _client.CoreV1.ListNamespacedPodAsync(namespaceParameter: scope, cancellationToken: cancellationToken).ConfigureAwait(false)).Items);
         }
 
-        _clock.Retain(pods.Select(p => p.Metadata.Uid ?? "").ToHashSet(StringComparer.Ordinal));
+        var live = pods.Select(p => p.Metadata.Uid ?? "").ToHashSet(StringComparer.Ordinal);
+        _clock.Retain(live);
+        _kubelet.Retain(live);
 
         DateTimeOffset? due = null;
         foreach (var deployment in deployments)
