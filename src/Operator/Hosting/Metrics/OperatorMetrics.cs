@@ -46,6 +46,10 @@ public sealed class OperatorMetrics : IReconcileObserver
             "s",
             "Time from a change in a budget's replica count (a scale decision) until every grant was at its target and acknowledged.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AcknowledgeBuckets });
+
+        // A counter appears at /metrics with its first measurement: zero now, so that an alert on
+        // its rate sees a series from the start.
+        reconcileErrors.Add(0);
         grantWrites = meter.CreateCounter<long>("pooloperator.grant.writes", "{write}", "Grant creations, updates and deletions.");
         apiRequests = meter.CreateCounter<long>("pooloperator.api.requests", "{request}", "Requests sent to the Kubernetes API (watches and lists included), after the client-side rate limit.");
         meter.CreateObservableGauge("pooloperator.budget.available_connections", () => Figures(f => f.Available), "{connection}", "Connections the budget's pods share (limit minus reserved).");
