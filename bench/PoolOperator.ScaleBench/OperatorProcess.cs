@@ -44,7 +44,7 @@ internal sealed class OperatorProcess : IAsyncDisposable
         start.Environment["KUBECONFIG"] = kubeconfig;
         start.Environment["Operator__HttpPort"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["Operator__LeaderElection__Enabled"] = "false";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Default"] = "Information";
         start.Environment["DOTNET_gcServer"] = "0";
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the operator");
         var log = new StreamWriter(logPath) { AutoFlush = true };
