@@ -107,9 +107,12 @@ internal static class RowRun
         var clusterOptions = new LocalClusterOptions { WatchHistoryLimit = 10_000 };
         clusterOptions.ManifestPaths.Add(PoolOperator.Testing.RepositoryRoot.Crds);
         await using var server = await LocalKubernetesServer.StartAsync(clusterOptions, ct);
-        var client = server.CreateClient();
+        // A loaded machine makes a list of 10,000 pods slow: longer than the client's 100 s default.
+        var configuration = server.CreateClientConfiguration();
+        configuration.HttpClientTimeout = TimeSpan.FromMinutes(10);
+        IKubernetes client = new Kubernetes(configuration);
         var simulatorLogs = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        await using var simulator = new WorkloadSimulator(server.CreateClient(), new WorkloadSimulatorOptions
+        await using var simulator = new WorkloadSimulator(new Kubernetes(configuration), new WorkloadSimulatorOptions
         {
             PendingDuration = TimeSpan.FromMilliseconds(200),
             TerminationGracePeriod = TimeSpan.FromMilliseconds(500),
