@@ -12,7 +12,8 @@ namespace PoolOperator.ScaleStorm.Tests;
 /// </summary>
 public sealed class ScaleStormTests(StormServerFixture server, ITestOutputHelper output) : IClassFixture<StormServerFixture>
 {
-    private static readonly string[] ShortStorm = ["--script", "3,8@2s,2@5s,10@7s", "--duration", "10", "--quiet"];
+    // Short: CI runs the whole suite in minutes. Pods start in 1 s so each step's new pods serve within it.
+    private static readonly string[] ShortStorm = ["--script", "3,8@1s,2@4s,10@6s", "--duration", "9", "--pod-start", "1s", "--pod-stop", "2s", "--quiet"];
 
     [Fact]
     public async Task PoolOperator_mode_keeps_every_replica_within_the_budget()
@@ -41,11 +42,11 @@ public sealed class ScaleStormTests(StormServerFixture server, ITestOutputHelper
     {
         var options = StormOptions.Parse(ShortStorm);
         var log = new StringWriter();
-        var runner = new StormRunner(options, server.ApplicationConnectionString, server.ConnectionString, NullLoggerFactory.Instance, log);
-        var result = await runner.RunAsync(mode, CancellationToken.None);
+        var runner = new StormRunner(options, server.ApplicationConnectionString, server.ConnectionString, NullLoggerFactory.Instance, new Reporting.PlainProgress(log, quiet: false));
+        var result = await runner.RunAsync(mode, 1, CancellationToken.None);
         output.WriteLine(log.ToString());
         output.WriteLine(Reporting.ResultTable.Render([result]));
-        await ServerSettings.WaitForNoClientsAsync(server.ConnectionString, TimeSpan.FromSeconds(10), CancellationToken.None);
+        await ServerSettings.WaitForNoClientsAsync(server.ConnectionString, "storm_app", TimeSpan.FromSeconds(10), CancellationToken.None);
         return result;
     }
 }

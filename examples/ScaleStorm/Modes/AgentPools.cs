@@ -13,18 +13,18 @@ namespace PoolOperator.ScaleStorm.Modes;
 /// </summary>
 internal sealed class AgentPools(string connectionString, IKubernetes client, string @namespace, string budgetName, int hardCeiling, ILoggerFactory loggers) : IReplicaPools
 {
-    public (DbDataSource DataSource, IAsyncDisposable? Companion) Create(string podName)
+    public (DbDataSource DataSource, IAsyncDisposable? Companion) Create(ReplicaPod pod)
     {
         var options = new ClientAgentOptions
         {
             BudgetName = budgetName,
-            PodName = podName,
+            PodName = pod.Name,
             PodNamespace = @namespace,
             MaxPoolSize = hardCeiling,
             StartupGrantWait = TimeSpan.FromSeconds(5),
             FallbackLimit = 1,
             AcquireTimeout = TimeSpan.FromSeconds(30),
-            PoolName = podName,
+            PoolName = pod.Name,
             ResizePollInterval = TimeSpan.FromMilliseconds(10),
         };
         var builder = new BudgetedDataSourceBuilder(
@@ -33,7 +33,7 @@ internal sealed class AgentPools(string connectionString, IKubernetes client, st
             LoggerFactory = loggers,
         };
         var dataSource = builder.Build();
-        var agent = new RunningAgent(new GrantAgent(dataSource, client, new GrantIdentity(@namespace, podName, budgetName)));
+        var agent = new RunningAgent(new GrantAgent(dataSource, client, new GrantIdentity(@namespace, pod.Name, budgetName)));
         return (dataSource, agent);
     }
 
