@@ -56,23 +56,45 @@ public sealed class DependencyInjectionTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task In_grant_mode_the_hosted_agent_follows_the_pod_grant()
+    public async Task In_grant_mode_the_hosted_agent_follows_the_pod_grant_is_ready_only_once_granted_and_releases_on_host_stop()
     {
         await using var cluster = await LocalClusterHarness.StartAsync();
-        await cluster.CreateGrantAsync("web-0", limit: 9);
+        var podName = "web-" + Guid.NewGuid().ToString("N")[..8];
+        var created = await cluster.CreateGrantAsync(podName, limit: 0);
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(cluster.CreateAgentClient());
         builder.Services.AddPoolOperatorDataSource(postgres.ConnectionString, options =>
         {
-            options.PodName = "web-0";
+            options.PodName = podName;
+            options.PodUid = cluster.PodUid(podName);
             options.PodNamespace = LocalClusterHarness.Namespace;
             options.BudgetName = LocalClusterHarness.Budget;
         });
+        builder.Services.AddHealthChecks().AddPoolOperatorAgent(tags: ["ready"]);
         using var host = builder.Build();
+        var health = host.Services.GetRequiredService<HealthCheckService>();
         await host.StartAsync();
 
-        await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync("web-0")).Status?.AppliedLimit == 9, "the hosted agent acknowledged");
-        Assert.Equal(9, host.Services.GetRequiredService<BudgetedDataSource>().Limit);
+        await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync(podName)).Status?.Phase == PoolOperator.Api.GrantPhases.Waiting, "Waiting on first sight");
+        Assert.Equal(HealthStatus.Unhealthy, (await health.CheckHealthAsync()).Status);
+
+        var raised = await cluster.SetLimitAsync(podName, limit: 9);
+        await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync(podName)).Status?.AppliedLimit == 9, "the hosted agent acknowledged");
+        var dataSource = host.Services.GetRequiredService<BudgetedDataSource>();
+        Assert.Equal(9, dataSource.Limit);
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            Assert.Equal(1, await postgres.Server.CountBackendsAsync(podName));
+        }
+
         await host.StopAsync();
+
+        var released = await cluster.GetGrantAsync(podName);
+        Assert.Equal(PoolOperator.Api.GrantPhases.Released, released.Status!.Phase);
+        Assert.Equal(0, released.Status.AppliedLimit);
+        Assert.Equal(raised.Metadata.Generation, released.Status.ObservedGeneration);
+        Assert.Equal(HealthStatus.Unhealthy, (await health.CheckHealthAsync()).Status);
+        Assert.True(created.Metadata.Generation < raised.Metadata.Generation);
     }
 }
