@@ -50,6 +50,8 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
         IReadOnlyList<TimeSpan> firstConnections;
         ConnectionSampler? sampler = null;
         TimeSpan origin;
+        TimeSpan elapsed;
+        long completed;
         try
         {
             await using (var fleet = new ReplicaFleet(cluster.Client, StormApplication.Namespace, StormApplication.Selector, pools, options, counters))
@@ -95,6 +97,10 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
                     await Task.Delay(remaining, cancellationToken);
                 }
 
+                // Throughput over the measured span only: queries finishing while the replicas stop do not count.
+                elapsed = clock.Elapsed - origin;
+                completed = counters.Completed;
+
                 acknowledged.AddRange((await Task.WhenAll(settling)).OfType<TimeSpan>());
                 firstConnections = fleet.FirstConnectionWaits;
                 progress.Report(Snapshot(label, run, clock.Elapsed - origin, fleet, sampler, counters));
@@ -108,7 +114,6 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
             }
         }
 
-        var elapsed = clock.Elapsed - origin;
         if (counters.FirstOtherError is { } error)
         {
             progress.Note($"[{label} #{run}] first error other than 53300: {error}");
@@ -128,7 +133,7 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
             counters.OtherErrors,
             counters.FirstOtherError,
             sampler.Peak,
-            counters.Completed / elapsed.TotalSeconds,
+            completed / elapsed.TotalSeconds,
             counters.Latency.Percentile(50),
             counters.Latency.Percentile(99),
             acknowledged,
@@ -183,7 +188,7 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
                 new NpgsqlConnectionStringBuilder(serverConnectionString) { Host = "127.0.0.1", Port = bouncer!.Port }.ConnectionString,
                 options.WorkersPerReplica,
                 throughPgBouncer: true),
-            _ => new AgentPools(serverConnectionString, cluster.Client, StormApplication.Namespace, StormApplication.Budget, options.Available, loggers),
+            _ => new AgentPools(serverConnectionString, cluster.Client, StormApplication.Namespace, StormApplication.Budget, options.Available, options.PodStop, loggers),
         };
     }
 

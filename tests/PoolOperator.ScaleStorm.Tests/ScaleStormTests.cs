@@ -6,9 +6,9 @@ namespace PoolOperator.ScaleStorm.Tests;
 
 /// <summary>
 /// The end-to-end proof: the same short storm (3 -> 8 -> 2 -> 10 replicas of 40 saturating workers,
-/// a real PostgreSQL with max_connections 100, a budget of 90) breaks static pools and leaves
-/// PoolOperator within its budget with no 53300 error. Both are asserted, so the test shows it
-/// measures something.
+/// a real PostgreSQL with max_connections 100, a budget of 90) breaks static pools, leaves
+/// PoolOperator within its budget with no 53300 error, and runs PgBouncer without a failed request.
+/// All are asserted, so the test shows it measures something. No timing is asserted.
 /// </summary>
 public sealed class ScaleStormTests(StormServerFixture server, ITestOutputHelper output) : IClassFixture<StormServerFixture>
 {
@@ -24,6 +24,13 @@ public sealed class ScaleStormTests(StormServerFixture server, ITestOutputHelper
         Assert.True(result.PeakConnections <= result.Available, $"peak {result.PeakConnections} > available {result.Available}");
         Assert.True(result.QueriesPerSecond > 0, "the replicas ran no queries");
 
+        // The new columns are measured: every scaled-up pod that served reports its first connection,
+        // and the utilization is a share of what the running replicas could use.
+        Assert.NotEmpty(result.FirstConnectionWaits);
+        Assert.InRange(result.Utilization, 0.0, 1.0);
+        Assert.NotNull(result.LowestDuringStep);
+        Assert.Equal([3, 8, 2, 10], result.Steps.Select(s => s.Replicas));
+
         // Time to acknowledgement is reported, not asserted: on a loaded machine a step may not
         // settle before the next one, which is information, not a failure.
     }
@@ -36,6 +43,18 @@ public sealed class ScaleStormTests(StormServerFixture server, ITestOutputHelper
         Assert.True(
             result.TooManyClients > 0 || result.PeakConnections > result.Available,
             $"static pools stayed within the budget (peak {result.PeakConnections}, 53300 errors {result.TooManyClients}): the storm is too weak to prove anything");
+    }
+
+    [Fact]
+    public async Task PgBouncer_mode_serves_every_request_and_stops_replicas_within_their_grace()
+    {
+        // Replicas used to cancel in-flight queries on stop: Npgsql's synchronous cancel requests through
+        // PgBouncer stalled the whole load and left workers busy past the grace ("workers still busy").
+        var result = await RunAsync(StormMode.PgBouncer);
+
+        Assert.Equal(0, result.TooManyClients);
+        Assert.True(result.OtherErrors == 0, "failed requests: " + result.FirstOtherError);
+        Assert.True(result.PeakConnections <= result.Available, $"peak {result.PeakConnections} > available {result.Available}");
     }
 
     private async Task<ModeResult> RunAsync(StormMode mode)

@@ -22,7 +22,8 @@ internal sealed class ReplicaLoad : IAsyncDisposable
     private readonly long _started = Stopwatch.GetTimestamp();
     private long _firstConnection;
 
-    // The companion stops after the data source is gone: the replica's grant agent, in PoolOperator mode.
+    // The companion (the grant agent, in PoolOperator mode) is told to stop with the workers and
+    // finishes before the data source is disposed: it releases the share once in-flight work is done.
     public ReplicaLoad(string name, DbDataSource dataSource, int workers, TimeSpan queryDuration, TimeSpan grace, StormCounters counters, IAsyncDisposable? companion = null)
     {
         Name = name;
@@ -105,6 +106,7 @@ internal sealed class ReplicaLoad : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
+        var companionStopped = _companion?.DisposeAsync().AsTask() ?? Task.CompletedTask;
         try
         {
             await Task.WhenAll(_workers).WaitAsync(_grace).ConfigureAwait(false);
@@ -114,11 +116,8 @@ internal sealed class ReplicaLoad : IAsyncDisposable
             _counters.Failed(new TimeoutException($"replica {Name}: workers still busy {_grace.TotalSeconds:F1} s after the stop"));
         }
 
+        await companionStopped;
         await _dataSource.DisposeAsync();
-        if (_companion is not null)
-        {
-            await _companion.DisposeAsync();
-        }
 
         _stop.Dispose();
     }
