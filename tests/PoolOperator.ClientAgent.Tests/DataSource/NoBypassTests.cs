@@ -45,6 +45,18 @@ public sealed class NoBypassTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Enlisting_a_budgeted_connection_by_hand_is_refused()
+    {
+        await using var dataSource = TestDataSources.Create(postgres.Server, TestDataSources.NewApplicationName("enlist"), limit: 1);
+        using var scope = new TransactionScope(TransactionScopeOption.Required, TransactionScopeAsyncFlowOption.Enabled);
+        await using var connection = await dataSource.OpenConnectionAsync();
+
+        var exception = Assert.Throws<NotSupportedException>(() => connection.EnlistTransaction(Transaction.Current));
+
+        Assert.Contains("Enlist=false", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Multiplexing_is_refused_at_build_naming_the_setting()
     {
         var builder = new BudgetedDataSourceBuilder(postgres.ConnectionString + ";Multiplexing=true", new ClientAgentOptions { StaticLimit = 2 });
