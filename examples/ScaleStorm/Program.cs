@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using PoolOperator.ScaleStorm;
+using PoolOperator.ScaleStorm.Infrastructure;
 using PoolOperator.ScaleStorm.Measurement;
 using PoolOperator.ScaleStorm.Reporting;
 using PoolOperator.Testing;
@@ -68,7 +69,22 @@ await using (ownServer)
     Console.WriteLine($"Budget: max_connections {options.MaxConnections} - {options.ReservedConnections} reserved = {options.Available} available. HPA script: {options.Script}; pods start in {options.PodStart.TotalSeconds:0.###} s, stop within {options.PodStop.TotalSeconds:0.###} s; {options.WorkersPerReplica} workers per replica, {query}; {options.Duration.TotalSeconds:F0} s per run, {options.Repeat} runs per mode, interleaved.");
     var applicationUser = new NpgsqlConnectionStringBuilder(connectionString).Username ?? "";
     IStormProgress progress = live ? new LiveTableProgress($"Scale storm {options.Script}") : new PlainProgress(Console.Out, options.Quiet);
-    var runner = new StormRunner(options, connectionString, adminConnectionString, loggers, progress);
+    string? goReplica = null;
+    if (options.Agent != AgentKind.DotNet && options.Modes.Contains(StormMode.PoolOperator))
+    {
+        Console.WriteLine("Building the Go replica (examples/ScaleStorm/GoReplica)...");
+        try
+        {
+            goReplica = await GoReplicaBuild.BuildAsync(cancel.Token);
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync("scale-storm: --agent " + options.Agent.ToString().ToLowerInvariant() + ": " + e.Message);
+            return 2;
+        }
+    }
+
+    var runner = new StormRunner(options, connectionString, adminConnectionString, loggers, progress, goReplica);
 
     async Task<List<ModeResult>> RunAllAsync()
     {
@@ -102,6 +118,10 @@ await using (ownServer)
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.ChartPath))!);
     await File.WriteAllTextAsync(options.ChartPath, ConnectionChart.Render(results, options.MaxConnections, $"Server connections during the scale storm ({options.Script}, pods start in {options.PodStart.TotalSeconds:0.###} s)"));
     Console.WriteLine($"Chart: {Path.GetFullPath(options.ChartPath)}");
+    if (goReplica is not null)
+    {
+        File.Delete(goReplica);
+    }
     if (options.TablePath is { } tablePath)
     {
         await File.WriteAllTextAsync(tablePath, table);

@@ -16,6 +16,19 @@ internal enum StormMode
     PoolOperator,
 }
 
+/// <summary>Which agent the replicas of PoolOperator mode run.</summary>
+internal enum AgentKind
+{
+    /// <summary>The .NET agent (src/ClientAgent), in the storm's process.</summary>
+    DotNet,
+
+    /// <summary>The Go agent (clients/go), one goreplica process per replica.</summary>
+    Go,
+
+    /// <summary>Every other replica .NET, the rest Go: two languages keeping one budget.</summary>
+    Mixed,
+}
+
 /// <summary>Command-line settings of the storm; every malformed value names its option.</summary>
 internal sealed class StormOptions
 {
@@ -38,6 +51,9 @@ internal sealed class StormOptions
 
     /// <summary>The termination grace: how long a Terminating pod lives, and how long its replica may finish in-flight work.</summary>
     public TimeSpan PodStop { get; private set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The agent of PoolOperator mode's replicas.</summary>
+    public AgentKind Agent { get; private set; } = AgentKind.DotNet;
 
     public int MaxConnections { get; private set; } = 100;
 
@@ -72,6 +88,7 @@ internal sealed class StormOptions
           --mode M[,M...]         static, pgbouncer, pooloperator or all (default: all)
           --script S              HPA script: start replicas, then N@offset (default: 3,8@1s,2@8s,12@10s,4@17s)
           --duration SECONDS      how long each run lasts (default: 20)
+          --agent A               PoolOperator mode's replicas: dotnet, go or mixed (half each) (default: dotnet)
           --repeat N              runs per mode, interleaved A B C A B C (default: 2)
           --pod-start DURATION    pod creation to Running, e.g. 8s or 300ms (default: 5s)
           --pod-stop DURATION     termination grace period (default: 5s)
@@ -107,6 +124,15 @@ internal sealed class StormOptions
                     options.Script = "4";
                     options.QueryDuration = TimeSpan.Zero;
                     options.Duration = TimeSpan.FromSeconds(20);
+                    break;
+                case "--agent":
+                    options.Agent = Value() switch
+                    {
+                        "dotnet" => AgentKind.DotNet,
+                        "go" => AgentKind.Go,
+                        "mixed" => AgentKind.Mixed,
+                        var other => throw new StormOptionException(name, $"'{other}' is not one of dotnet, go, mixed"),
+                    };
                     break;
                 case "--repeat":
                     options.Repeat = Positive(name, Value());

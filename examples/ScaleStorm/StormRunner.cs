@@ -20,7 +20,7 @@ namespace PoolOperator.ScaleStorm;
 /// Replicas connect with <c>serverConnectionString</c> (an ordinary role); the sampler with the
 /// superuser <c>adminConnectionString</c>, so it still gets in when the ordinary slots are full.
 /// </summary>
-internal sealed class StormRunner(StormOptions options, string serverConnectionString, string adminConnectionString, ILoggerFactory loggers, IStormProgress progress)
+internal sealed class StormRunner(StormOptions options, string serverConnectionString, string adminConnectionString, ILoggerFactory loggers, IStormProgress progress, string? goReplicaBinary = null)
 {
     /// <summary>How long the initial replicas may take to start and connect before the run is abandoned.</summary>
     private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(60);
@@ -35,7 +35,7 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
         var initial = script.Steps[0].Replicas;
         var maxReplicas = script.Steps.Max(s => s.Replicas);
         var counters = new StormCounters();
-        var label = Label(mode);
+        var label = Label(mode, options.Agent);
 
         await using var cluster = await StormCluster.StartAsync(initial, maxReplicas, options.PodStart, options.PodStop, loggers, cancellationToken);
         await using var bouncer = mode == StormMode.PgBouncer
@@ -43,7 +43,8 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
             : null;
         await using var operatorHost = mode == StormMode.PoolOperator ? await StartOperatorAsync(cluster, cancellationToken) : null;
 
-        var pools = Pools(mode, cluster, bouncer, initial);
+        using var kubeconfig = new TemporaryFile(cluster.Server, mode == StormMode.PoolOperator && options.Agent != AgentKind.DotNet);
+        var replicaFactory = Replicas(mode, cluster, bouncer, initial, counters, kubeconfig.Path);
         var clock = Stopwatch.StartNew();
         var acknowledged = new List<TimeSpan>();
         var steps = new List<ScaleStep>();
@@ -54,7 +55,7 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
         long completed;
         try
         {
-            await using (var fleet = new ReplicaFleet(cluster.Client, StormApplication.Namespace, StormApplication.Selector, pools, options, counters))
+            await using (var fleet = new ReplicaFleet(cluster.Client, StormApplication.Namespace, StormApplication.Selector, replicaFactory, options, counters))
             {
                 sampler = new ConnectionSampler(adminConnectionString, TimeSpan.FromMilliseconds(5), () => fleet.Demand);
                 await sampler.OpenAsync(cancellationToken);
@@ -170,12 +171,55 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
     private StormSnapshot Snapshot(string label, int run, TimeSpan at, ReplicaFleet fleet, ConnectionSampler sampler, StormCounters counters) =>
         new(label, run, at, fleet.Running, sampler.Latest, sampler.Peak, options.Available, counters.TooManyClients, counters.Completed);
 
-    public static string Label(StormMode mode) => mode switch
+    public static string Label(StormMode mode, AgentKind agent = AgentKind.DotNet) => mode switch
     {
         StormMode.Static => "static pools",
         StormMode.PgBouncer => "PgBouncer",
-        _ => "PoolOperator",
+        _ => agent switch
+        {
+            AgentKind.Go => "PoolOperator (Go)",
+            AgentKind.Mixed => "PoolOperator (.NET + Go)",
+            _ => "PoolOperator",
+        },
     };
+
+    private IReplicaFactory Replicas(StormMode mode, StormCluster cluster, PgBouncerServer? bouncer, int initialReplicas, StormCounters counters, string? kubeconfig)
+    {
+        var dotnet = new DotNetReplicas(Pools(mode, cluster, bouncer, initialReplicas), options, counters);
+        if (mode != StormMode.PoolOperator || options.Agent == AgentKind.DotNet)
+        {
+            return dotnet;
+        }
+
+        var binary = goReplicaBinary ?? throw new InvalidOperationException("--agent go and mixed need the Go replica built (GoReplicaBuild)");
+        var query = options.QueryDuration == TimeSpan.Zero ? "SELECT 1" : FormattableString.Invariant($"SELECT pg_sleep({options.QueryDuration.TotalSeconds})");
+        var go = new GoReplicas(
+            new GoReplicaSettings(binary, kubeconfig!, GoReplicaSettings.DsnOf(serverConnectionString), options.Available, options.WorkersPerReplica, query, options.PodStop),
+            counters);
+        return options.Agent == AgentKind.Go ? go : new MixedReplicas(dotnet, go);
+    }
+
+    /// <summary>A kubeconfig for the run's cluster, for Go replicas; removed with the run.</summary>
+    private sealed class TemporaryFile : IDisposable
+    {
+        public TemporaryFile(PoolOperator.LocalCluster.LocalKubernetesServer server, bool needed)
+        {
+            if (needed)
+            {
+                Path = server.WriteKubeconfig(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"scale-storm-{Guid.NewGuid():N}.kubeconfig"));
+            }
+        }
+
+        public string? Path { get; }
+
+        public void Dispose()
+        {
+            if (Path is not null)
+            {
+                File.Delete(Path);
+            }
+        }
+    }
 
     private IReplicaPools Pools(StormMode mode, StormCluster cluster, PgBouncerServer? bouncer, int initialReplicas)
     {

@@ -13,6 +13,7 @@ public class StormOptionsTests
     [InlineData(new[] { "--pod-start", "soon" }, "--pod-start")]
     [InlineData(new[] { "--pod-stop", "-1s" }, "--pod-stop")]
     [InlineData(new[] { "--script", "3,x@2s" }, "--script")]
+    [InlineData(new[] { "--agent", "rust" }, "--agent")]
     public void A_malformed_option_is_named(string[] args, string option)
     {
         var error = Assert.Throws<StormOptionException>(() => StormOptions.Parse(args));
@@ -67,6 +68,16 @@ public class StormOptionsTests
 
         Assert.True(options.Steady);
         Assert.Equal(TimeSpan.Zero, options.QueryDuration);
+    }
+
+    [Theory]
+    [InlineData("dotnet", AgentKind.DotNet)]
+    [InlineData("go", AgentKind.Go)]
+    [InlineData("mixed", AgentKind.Mixed)]
+    public void The_agent_of_PoolOperator_mode_is_chosen(string value, AgentKind agent)
+    {
+        Assert.Equal(agent, StormOptions.Parse(["--agent", value]).Agent);
+        Assert.Equal(AgentKind.DotNet, StormOptions.Parse([]).Agent);
     }
 
     [Fact]

@@ -15,23 +15,23 @@ internal sealed class ReplicaFleet : IAsyncDisposable
     private readonly IKubernetes _client;
     private readonly string _namespace;
     private readonly string _selector;
-    private readonly IReplicaPools _pools;
+    private readonly IReplicaFactory _replicas;
     private readonly StormOptions _options;
     private readonly StormCounters _counters;
-    private readonly Dictionary<string, ReplicaLoad> _running = new(StringComparer.Ordinal);
-    private readonly List<ReplicaLoad> _scaledUp = [];
+    private readonly Dictionary<string, IReplica> _running = new(StringComparer.Ordinal);
+    private readonly List<IReplica> _scaledUp = [];
     private readonly List<Task> _stopping = [];
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private volatile int _runningCount;
 
-    public ReplicaFleet(IKubernetes client, string @namespace, string selector, IReplicaPools pools, StormOptions options, StormCounters counters)
+    public ReplicaFleet(IKubernetes client, string @namespace, string selector, IReplicaFactory replicas, StormOptions options, StormCounters counters)
     {
         _client = client;
         _namespace = @namespace;
         _selector = selector;
-        _pools = pools;
+        _replicas = replicas;
         _options = options;
         _counters = counters;
     }
@@ -94,8 +94,7 @@ internal sealed class ReplicaFleet : IAsyncDisposable
         {
             foreach (var (name, uid) in serving.Where(p => !_running.ContainsKey(p.Key)))
             {
-                var (dataSource, companion) = _pools.Create(new ReplicaPod(name, uid));
-                var replica = new ReplicaLoad(name, dataSource, _options.WorkersPerReplica, _options.QueryDuration, _options.PodStop, _counters, companion);
+                var replica = _replicas.Start(new ReplicaPod(name, uid));
                 _running[name] = replica;
                 if (_counters.Recording)
                 {

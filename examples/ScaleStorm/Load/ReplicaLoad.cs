@@ -10,7 +10,7 @@ namespace PoolOperator.ScaleStorm.Load;
 /// allows, each opening a connection, running a short query and giving it back, as a busy web
 /// service would. A worker's latency includes the wait for a connection.
 /// </summary>
-internal sealed class ReplicaLoad : IAsyncDisposable
+internal sealed class ReplicaLoad : IReplica
 {
     private readonly DbDataSource _dataSource;
     private readonly StormCounters _counters;
