@@ -71,12 +71,12 @@ public class StormOptionsTests
     }
 
     [Theory]
-    [InlineData("dotnet", AgentKind.DotNet)]
-    [InlineData("go", AgentKind.Go)]
-    [InlineData("mixed", AgentKind.Mixed)]
-    public void The_agent_of_PoolOperator_mode_is_chosen(string value, AgentKind agent)
+    [InlineData("dotnet", "DotNet")]
+    [InlineData("go", "Go")]
+    [InlineData("mixed", "Mixed")]
+    public void The_agent_of_PoolOperator_mode_is_chosen(string value, string agent)
     {
-        Assert.Equal(agent, StormOptions.Parse(["--agent", value]).Agent);
+        Assert.Equal(Enum.Parse<AgentKind>(agent), StormOptions.Parse(["--agent", value]).Agent);
         Assert.Equal(AgentKind.DotNet, StormOptions.Parse([]).Agent);
     }
 
