@@ -72,6 +72,9 @@ internal sealed class StormOptions
 
     public bool Quiet { get; private set; }
 
+    /// <summary>Direct pools skip Npgsql's session reset (DISCARD ALL) on return, as PgBouncer mode's clients always do.</summary>
+    public bool NoResetOnClose { get; private set; }
+
     public bool ShowHelp { get; private set; }
 
     public int Available => MaxConnections - ReservedConnections;
@@ -99,6 +102,7 @@ internal sealed class StormOptions
           --connection-string CS  use this PostgreSQL server instead of starting one
           --chart PATH            where to write the SVG chart (default: artifacts/scale-storm.svg)
           --table PATH            also write the result table (Markdown) to PATH
+          --no-reset              direct pools skip Npgsql's session reset on return, like PgBouncer mode's clients
           --quiet                 no live view
         Presets (--long, --steady) set their values where they stand: options after them override.
         """;
@@ -173,6 +177,9 @@ internal sealed class StormOptions
                     break;
                 case "--table":
                     options.TablePath = Value();
+                    break;
+                case "--no-reset":
+                    options.NoResetOnClose = true;
                     break;
                 case "--quiet":
                     options.Quiet = true;

@@ -227,12 +227,12 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
         var staticSize = Math.Max(1, options.Available / initialReplicas);
         return mode switch
         {
-            StormMode.Static => new StaticPools(serverConnectionString, staticSize, throughPgBouncer: false),
+            StormMode.Static => new StaticPools(serverConnectionString, staticSize, throughPgBouncer: false, options.NoResetOnClose),
             StormMode.PgBouncer => new StaticPools(
                 new NpgsqlConnectionStringBuilder(serverConnectionString) { Host = "127.0.0.1", Port = bouncer!.Port }.ConnectionString,
                 options.WorkersPerReplica,
                 throughPgBouncer: true),
-            _ => new AgentPools(serverConnectionString, cluster.Client, StormApplication.Namespace, StormApplication.Budget, options.Available, options.PodStop, loggers),
+            _ => new AgentPools(serverConnectionString, cluster.Client, StormApplication.Namespace, StormApplication.Budget, options.Available, options.PodStop, options.NoResetOnClose, loggers),
         };
     }
 

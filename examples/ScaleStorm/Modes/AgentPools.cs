@@ -13,7 +13,7 @@ namespace PoolOperator.ScaleStorm.Modes;
 /// SIGTERM: it stops admitting, lets in-flight work finish within the grace, closes its connections
 /// and acknowledges 0 (protocol v2), so the share moves before the pod object is gone.
 /// </summary>
-internal sealed class AgentPools(string connectionString, IKubernetes client, string @namespace, string budgetName, int hardCeiling, TimeSpan stopGrace, ILoggerFactory loggers) : IReplicaPools
+internal sealed class AgentPools(string connectionString, IKubernetes client, string @namespace, string budgetName, int hardCeiling, TimeSpan stopGrace, bool noResetOnClose, ILoggerFactory loggers) : IReplicaPools
 {
     public (DbDataSource DataSource, IAsyncDisposable? Companion) Create(ReplicaPod pod)
     {
@@ -31,7 +31,7 @@ internal sealed class AgentPools(string connectionString, IKubernetes client, st
             ResizePollInterval = TimeSpan.FromMilliseconds(10),
         };
         var builder = new BudgetedDataSourceBuilder(
-            new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = StormApplication.Name }.ConnectionString, options)
+            new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = StormApplication.Name, NoResetOnClose = noResetOnClose }.ConnectionString, options)
         {
             LoggerFactory = loggers,
         };

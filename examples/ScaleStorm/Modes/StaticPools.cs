@@ -11,7 +11,7 @@ namespace PoolOperator.ScaleStorm.Modes;
 /// as the replica's concurrency (a client connection costs PgBouncer almost nothing; the pooler
 /// does the queueing).
 /// </summary>
-internal sealed class StaticPools(string connectionString, int poolSize, bool throughPgBouncer) : IReplicaPools
+internal sealed class StaticPools(string connectionString, int poolSize, bool throughPgBouncer, bool noResetOnClose = false) : IReplicaPools
 {
     public (DbDataSource DataSource, IAsyncDisposable? Companion) Create(ReplicaPod pod)
     {
@@ -19,6 +19,7 @@ internal sealed class StaticPools(string connectionString, int poolSize, bool th
         {
             MaxPoolSize = poolSize,
             ApplicationName = StormApplication.Name,
+            NoResetOnClose = noResetOnClose,
         };
         if (throughPgBouncer)
         {
