@@ -29,14 +29,17 @@ internal static class ServerSettings
         return new NpgsqlConnectionStringBuilder(superuserConnectionString) { Username = "storm_app", Password = null }.ConnectionString;
     }
 
-    /// <summary>Waits until the previous mode's connections are gone, so each mode starts from an idle server.</summary>
-    public static async Task WaitForNoClientsAsync(string connectionString, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the previous run's connections (those of the application's login) are gone, so each
+    /// run starts from an idle server. By login, not application_name: the agent names connections after its pod.
+    /// </summary>
+    public static async Task WaitForNoClientsAsync(string connectionString, string applicationUser, TimeSpan timeout, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            "SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name = @app", connection);
-        command.Parameters.AddWithValue("app", StormApplication.Name);
+            "SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND usename = @user", connection);
+        command.Parameters.AddWithValue("user", applicationUser);
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline && (int)(await command.ExecuteScalarAsync(cancellationToken))! > 0)
         {

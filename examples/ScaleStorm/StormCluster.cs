@@ -27,7 +27,7 @@ internal sealed class StormCluster : IAsyncDisposable
 
     public WorkloadSimulator Simulator { get; }
 
-    public static async Task<StormCluster> StartAsync(int initialReplicas, int maxReplicas, ILoggerFactory loggers, CancellationToken cancellationToken)
+    public static async Task<StormCluster> StartAsync(int initialReplicas, int maxReplicas, TimeSpan podStart, TimeSpan podStop, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var options = new LocalClusterOptions { LoggerFactory = loggers };
         options.ManifestPaths.Add(RepositoryPaths.Crds);
@@ -40,8 +40,8 @@ internal sealed class StormCluster : IAsyncDisposable
             client,
             new WorkloadSimulatorOptions
             {
-                PendingDuration = TimeSpan.FromMilliseconds(300),
-                TerminationGracePeriod = TimeSpan.FromMilliseconds(500),
+                PendingDuration = podStart,
+                TerminationGracePeriod = podStop,
                 Namespaces = [StormApplication.Namespace],
             },
             TimeProvider.System,

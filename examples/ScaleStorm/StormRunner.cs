@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -10,6 +9,7 @@ using PoolOperator.ScaleStorm.Infrastructure;
 using PoolOperator.ScaleStorm.Load;
 using PoolOperator.ScaleStorm.Measurement;
 using PoolOperator.ScaleStorm.Modes;
+using PoolOperator.ScaleStorm.Reporting;
 
 namespace PoolOperator.ScaleStorm;
 
@@ -20,87 +20,206 @@ namespace PoolOperator.ScaleStorm;
 /// Replicas connect with <c>serverConnectionString</c> (an ordinary role); the sampler with the
 /// superuser <c>adminConnectionString</c>, so it still gets in when the ordinary slots are full.
 /// </summary>
-internal sealed class StormRunner(StormOptions options, string serverConnectionString, string adminConnectionString, ILoggerFactory loggers, TextWriter progress)
+internal sealed class StormRunner(StormOptions options, string serverConnectionString, string adminConnectionString, ILoggerFactory loggers, IStormProgress progress, string? goReplicaBinary = null)
 {
-    public async Task<ModeResult> RunAsync(StormMode mode, CancellationToken cancellationToken)
+    /// <summary>How long the initial replicas may take to start and connect before the run is abandoned.</summary>
+    private static readonly TimeSpan WarmUpLimit = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long, after they connected, the initial replicas may take to fill what they can use.</summary>
+    private static readonly TimeSpan FillLimit = TimeSpan.FromSeconds(10);
+
+    /// <summary>One run of one mode; <paramref name="run"/> is which repetition it is (1-based), for the live view.</summary>
+    public async Task<ModeResult> RunAsync(StormMode mode, int run, CancellationToken cancellationToken)
     {
         var script = HpaScript.Parse(options.Script);
         var initial = script.Steps[0].Replicas;
         var maxReplicas = script.Steps.Max(s => s.Replicas);
         var counters = new StormCounters();
+        var label = Label(mode, options.Agent);
 
-        await using var cluster = await StormCluster.StartAsync(initial, maxReplicas, loggers, cancellationToken);
+        await using var cluster = await StormCluster.StartAsync(initial, maxReplicas, options.PodStart, options.PodStop, loggers, cancellationToken);
         await using var bouncer = mode == StormMode.PgBouncer
             ? await PgBouncerServer.StartAsync(new NpgsqlConnectionStringBuilder(serverConnectionString), options.Available, cancellationToken)
             : null;
         await using var operatorHost = mode == StormMode.PoolOperator ? await StartOperatorAsync(cluster, cancellationToken) : null;
 
-        var pools = Pools(mode, cluster, bouncer, initial);
+        using var kubeconfig = new TemporaryFile(cluster.Server, mode == StormMode.PoolOperator && options.Agent != AgentKind.DotNet);
+        var replicaFactory = Replicas(mode, cluster, bouncer, initial, counters, kubeconfig.Path);
         var clock = Stopwatch.StartNew();
-        await using var sampler = new ConnectionSampler(adminConnectionString, TimeSpan.FromMilliseconds(5));
-        await sampler.StartAsync(clock, cancellationToken);
         var acknowledged = new List<TimeSpan>();
-        await using (var fleet = new ReplicaFleet(cluster.Client, StormApplication.Namespace, StormApplication.Selector, pools, options, counters))
+        var steps = new List<ScaleStep>();
+        IReadOnlyList<TimeSpan> firstConnections;
+        ConnectionSampler? sampler = null;
+        TimeSpan origin;
+        TimeSpan elapsed;
+        long completed;
+        try
         {
-            fleet.Start();
-            var driver = new HpaDriver(cluster.Client, StormApplication.Namespace, StormApplication.Hpa, TimeProvider.System, loggers.CreateLogger<HpaDriver>());
-            using var progressTimer = new Timer(_ => Report(mode, clock, fleet, sampler, counters), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-            var settling = new List<Task<TimeSpan?>>();
-            for (var i = 0; i < script.Steps.Count; i++)
+            await using (var fleet = new ReplicaFleet(cluster.Client, StormApplication.Namespace, StormApplication.Selector, replicaFactory, options, counters))
             {
-                var step = script.Steps[i];
-                var wait = step.Offset - clock.Elapsed;
-                if (wait > TimeSpan.Zero)
+                sampler = new ConnectionSampler(adminConnectionString, TimeSpan.FromMilliseconds(5), () => fleet.Demand);
+                await sampler.OpenAsync(cancellationToken);
+                sampler.Start(clock);
+                fleet.Start();
+
+                // The initial pods start like the others (pod-start); measuring begins once they all serve.
+                await WaitForWarmUpAsync(fleet, sampler, initial, clock, cancellationToken);
+                origin = clock.Elapsed;
+                counters.StartRecording();
+                var driver = new HpaDriver(cluster.Client, StormApplication.Namespace, StormApplication.Hpa, TimeProvider.System, loggers.CreateLogger<HpaDriver>());
+                using var progressTimer = new Timer(
+                    _ => progress.Report(Snapshot(label, run, clock.Elapsed - origin, fleet, sampler, counters)),
+                    null,
+                    TimeSpan.FromMilliseconds(250),
+                    TimeSpan.FromMilliseconds(progress.Interval.TotalMilliseconds));
+                var settling = new List<Task<TimeSpan?>>();
+                for (var i = 0; i < script.Steps.Count; i++)
                 {
-                    await Task.Delay(wait, cancellationToken);
+                    var step = script.Steps[i];
+                    var wait = origin + step.Offset - clock.Elapsed;
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, cancellationToken);
+                    }
+
+                    var decided = clock.Elapsed;
+                    var replicas = await driver.SetReplicasAsync(step.Replicas, cancellationToken);
+                    steps.Add(new ScaleStep(decided - origin, replicas));
+                    if (mode == StormMode.PoolOperator && i > 0)
+                    {
+                        var next = origin + (i + 1 < script.Steps.Count ? script.Steps[i + 1].Offset : options.Duration);
+                        settling.Add(WaitUntilAcknowledgedAsync(cluster, replicas, clock, decided, next, cancellationToken));
+                    }
                 }
 
-                var decided = clock.Elapsed;
-                var replicas = await driver.SetReplicasAsync(step.Replicas, cancellationToken);
-                if (mode == StormMode.PoolOperator)
+                var remaining = origin + options.Duration - clock.Elapsed;
+                if (remaining > TimeSpan.Zero)
                 {
-                    var next = i + 1 < script.Steps.Count ? script.Steps[i + 1].Offset : options.Duration;
-                    settling.Add(WaitUntilAcknowledgedAsync(cluster, replicas, clock, decided, next, cancellationToken));
+                    await Task.Delay(remaining, cancellationToken);
                 }
-            }
 
-            var remaining = options.Duration - clock.Elapsed;
-            if (remaining > TimeSpan.Zero)
+                // Throughput over the measured span only: queries finishing while the replicas stop do not count.
+                elapsed = clock.Elapsed - origin;
+                completed = counters.Completed;
+
+                acknowledged.AddRange((await Task.WhenAll(settling)).OfType<TimeSpan>());
+                firstConnections = fleet.FirstConnectionWaits;
+                progress.Report(Snapshot(label, run, clock.Elapsed - origin, fleet, sampler, counters));
+            }
+        }
+        finally
+        {
+            if (sampler is not null)
             {
-                await Task.Delay(remaining, cancellationToken);
+                await sampler.DisposeAsync();
             }
-
-            acknowledged.AddRange((await Task.WhenAll(settling)).OfType<TimeSpan>());
         }
 
-        var elapsed = clock.Elapsed;
-        await sampler.DisposeAsync();
         if (counters.FirstOtherError is { } error)
         {
-            await progress.WriteLineAsync($"[{mode}] first error other than 53300: {error}");
+            progress.Note($"[{label} #{run}] first error other than 53300: {error}");
         }
 
+        // The measured part of the timeline starts at the origin; the warm-up counts only for the peak.
+        var timeline = sampler.Timeline
+            .Where(p => p.At >= origin && p.At <= origin + options.Duration)
+            .Select(p => p with { At = p.At - origin })
+            .ToList();
+        var measured = TimeSpan.FromTicks(Math.Min(elapsed.Ticks, options.Duration.Ticks));
         return new ModeResult(
-            Label(mode),
+            label,
             options.Available,
-            elapsed,
+            measured,
             counters.TooManyClients,
             counters.OtherErrors,
             counters.FirstOtherError,
             sampler.Peak,
-            counters.Completed / elapsed.TotalSeconds,
+            completed / elapsed.TotalSeconds,
             counters.Latency.Percentile(50),
             counters.Latency.Percentile(99),
             acknowledged,
-            sampler.Timeline);
+            firstConnections,
+            steps,
+            timeline);
     }
 
-    public static string Label(StormMode mode) => mode switch
+    /// <summary>
+    /// Until the initial replicas all run and have connected, and the server's connections have
+    /// reached what they can use (a pooler opens its server pool gradually); the second wait is
+    /// bounded: a mode that never gets there starts measuring anyway, and shows it.
+    /// </summary>
+    private async Task WaitForWarmUpAsync(ReplicaFleet fleet, ConnectionSampler sampler, int initial, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var limit = clock.Elapsed + WarmUpLimit;
+        while (!(fleet.Running >= initial && fleet.AllConnected))
+        {
+            if (clock.Elapsed > limit)
+            {
+                throw new TimeoutException($"the initial {initial} replicas did not all start and connect within {WarmUpLimit.TotalSeconds:F0} s");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+        }
+
+        var filled = clock.Elapsed + FillLimit;
+        while (sampler.Latest < Math.Min(options.Available, fleet.Demand) && clock.Elapsed < filled)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
+        }
+    }
+
+    private StormSnapshot Snapshot(string label, int run, TimeSpan at, ReplicaFleet fleet, ConnectionSampler sampler, StormCounters counters) =>
+        new(label, run, at, fleet.Running, sampler.Latest, sampler.Peak, options.Available, counters.TooManyClients, counters.Completed);
+
+    public static string Label(StormMode mode, AgentKind agent = AgentKind.DotNet) => mode switch
     {
         StormMode.Static => "static pools",
         StormMode.PgBouncer => "PgBouncer",
-        _ => "PoolOperator",
+        _ => agent switch
+        {
+            AgentKind.Go => "PoolOperator (Go)",
+            AgentKind.Mixed => "PoolOperator (.NET + Go)",
+            _ => "PoolOperator",
+        },
     };
+
+    private IReplicaFactory Replicas(StormMode mode, StormCluster cluster, PgBouncerServer? bouncer, int initialReplicas, StormCounters counters, string? kubeconfig)
+    {
+        var dotnet = new DotNetReplicas(Pools(mode, cluster, bouncer, initialReplicas), options, counters);
+        if (mode != StormMode.PoolOperator || options.Agent == AgentKind.DotNet)
+        {
+            return dotnet;
+        }
+
+        var binary = goReplicaBinary ?? throw new InvalidOperationException("--agent go and mixed need the Go replica built (GoReplicaBuild)");
+        var query = options.QueryDuration == TimeSpan.Zero ? "SELECT 1" : FormattableString.Invariant($"SELECT pg_sleep({options.QueryDuration.TotalSeconds})");
+        var go = new GoReplicas(
+            new GoReplicaSettings(binary, kubeconfig!, GoReplicaSettings.DsnOf(serverConnectionString), options.Available, options.WorkersPerReplica, query, options.PodStop),
+            counters);
+        return options.Agent == AgentKind.Go ? go : new MixedReplicas(dotnet, go);
+    }
+
+    /// <summary>A kubeconfig for the run's cluster, for Go replicas; removed with the run.</summary>
+    private sealed class TemporaryFile : IDisposable
+    {
+        public TemporaryFile(PoolOperator.LocalCluster.LocalKubernetesServer server, bool needed)
+        {
+            if (needed)
+            {
+                Path = server.WriteKubeconfig(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"scale-storm-{Guid.NewGuid():N}.kubeconfig"));
+            }
+        }
+
+        public string? Path { get; }
+
+        public void Dispose()
+        {
+            if (Path is not null)
+            {
+                File.Delete(Path);
+            }
+        }
+    }
 
     private IReplicaPools Pools(StormMode mode, StormCluster cluster, PgBouncerServer? bouncer, int initialReplicas)
     {
@@ -108,12 +227,12 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
         var staticSize = Math.Max(1, options.Available / initialReplicas);
         return mode switch
         {
-            StormMode.Static => new StaticPools(serverConnectionString, staticSize, throughPgBouncer: false),
+            StormMode.Static => new StaticPools(serverConnectionString, staticSize, throughPgBouncer: false, options.NoResetOnClose),
             StormMode.PgBouncer => new StaticPools(
                 new NpgsqlConnectionStringBuilder(serverConnectionString) { Host = "127.0.0.1", Port = bouncer!.Port }.ConnectionString,
-                staticSize,
+                options.WorkersPerReplica,
                 throughPgBouncer: true),
-            _ => new AgentPools(serverConnectionString, cluster.Client, StormApplication.Namespace, StormApplication.Budget, options.Available, loggers),
+            _ => new AgentPools(serverConnectionString, cluster.Client, StormApplication.Namespace, StormApplication.Budget, options.Available, options.PodStop, options.NoResetOnClose, loggers),
         };
     }
 
@@ -155,17 +274,6 @@ internal sealed class StormRunner(StormOptions options, string serverConnectionS
         }
 
         return null;
-    }
-
-    private void Report(StormMode mode, Stopwatch clock, ReplicaFleet fleet, ConnectionSampler sampler, StormCounters counters)
-    {
-        if (options.Quiet)
-        {
-            return;
-        }
-
-        progress.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"[{Label(mode),-13}] t={clock.Elapsed.TotalSeconds,5:F1}s replicas={fleet.Running,3} server connections={sampler.Latest,4} (peak {sampler.Peak,4}, budget {options.Available}) 53300 errors={counters.TooManyClients,6} queries={counters.Completed,8}"));
     }
 
     /// <summary>The operator running in-process for one mode.</summary>

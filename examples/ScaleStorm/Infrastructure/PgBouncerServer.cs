@@ -8,8 +8,9 @@ namespace PoolOperator.ScaleStorm.Infrastructure;
 
 /// <summary>
 /// A PgBouncer process in transaction pooling mode, in front of one PostgreSQL server, with a server
-/// pool sized to the budget: the central pooler users would otherwise pick. Runs as the postgres user
-/// when started as root (PgBouncer refuses to run as root).
+/// pool sized to the budget: the central pooler users would otherwise pick, in its best configuration
+/// for this load (see docs/benchmarks.md, "PgBouncer at its best"). Runs as the postgres user when
+/// started as root (PgBouncer refuses to run as root).
 /// </summary>
 internal sealed class PgBouncerServer : IAsyncDisposable
 {
@@ -65,9 +66,13 @@ internal sealed class PgBouncerServer : IAsyncDisposable
             "pool_mode = transaction",
             string.Create(CultureInfo.InvariantCulture, $"default_pool_size = {poolSize}"),
             string.Create(CultureInfo.InvariantCulture, $"max_db_connections = {poolSize}"),
-            "min_pool_size = 0",
+            // The whole budget is opened at start and kept: no server connection is ever opened mid-storm.
+            string.Create(CultureInfo.InvariantCulture, $"min_pool_size = {poolSize}"),
             "reserve_pool_size = 0",
-            "max_client_conn = 5000",
+            "max_client_conn = 10000",
+            // A scale-up connects hundreds of clients at once: the default backlog of 128 overflows and
+            // the kernel makes the rest retry their SYN after a second.
+            "listen_backlog = 4096",
             "ignore_startup_parameters = extra_float_digits,options",
             "server_reset_query =",
             "log_connections = 0",

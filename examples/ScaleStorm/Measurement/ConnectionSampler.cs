@@ -5,7 +5,8 @@ namespace PoolOperator.ScaleStorm.Measurement;
 
 /// <summary>
 /// Samples the server's client connections from pg_stat_activity every few milliseconds over one
-/// dedicated superuser connection (not counted), and keeps the timeline for the chart.
+/// dedicated superuser connection (not counted), with the replicas' demand at that moment, and
+/// keeps the timeline for the chart and the utilization.
 /// </summary>
 internal sealed class ConnectionSampler : IAsyncDisposable
 {
@@ -14,7 +15,8 @@ internal sealed class ConnectionSampler : IAsyncDisposable
 
     private readonly NpgsqlConnection _connection;
     private readonly TimeSpan _interval;
-    private readonly List<(TimeSpan At, int Connections)> _timeline = [];
+    private readonly List<ConnectionSample> _timeline = [];
+    private readonly Func<int> _demand;
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
@@ -22,18 +24,19 @@ internal sealed class ConnectionSampler : IAsyncDisposable
     private int _latest;
     private int _disposed;
 
-    public ConnectionSampler(string adminConnectionString, TimeSpan interval)
+    public ConnectionSampler(string adminConnectionString, TimeSpan interval, Func<int> demand)
     {
         var builder = new NpgsqlConnectionStringBuilder(adminConnectionString) { Pooling = false, ApplicationName = "scale-storm-sampler" };
         _connection = new NpgsqlConnection(builder.ConnectionString);
         _interval = interval;
+        _demand = demand;
     }
 
     public int Peak => Volatile.Read(ref _peak);
 
     public int Latest => Volatile.Read(ref _latest);
 
-    public IReadOnlyList<(TimeSpan At, int Connections)> Timeline
+    public IReadOnlyList<ConnectionSample> Timeline
     {
         get
         {
@@ -44,19 +47,22 @@ internal sealed class ConnectionSampler : IAsyncDisposable
         }
     }
 
-    public async Task StartAsync(Stopwatch clock, CancellationToken cancellationToken)
+    public async Task OpenAsync(CancellationToken cancellationToken)
     {
         await _connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(CountSql, _connection);
         await command.PrepareAsync(cancellationToken);
-        _loop = Task.Run(() => LoopAsync(clock), CancellationToken.None);
     }
+
+    /// <summary>Starts sampling; the timeline's times are the clock's.</summary>
+    public void Start(Stopwatch clock) => _loop = Task.Run(() => LoopAsync(clock), CancellationToken.None);
 
     private async Task LoopAsync(Stopwatch clock)
     {
         await using var command = new NpgsqlCommand(CountSql, _connection);
         while (!_stop.IsCancellationRequested)
         {
+            var demand = _demand();
             var connections = (int)(await command.ExecuteScalarAsync(_stop.Token).ConfigureAwait(false) ?? 0);
             Volatile.Write(ref _latest, connections);
             if (connections > _peak)
@@ -66,7 +72,7 @@ internal sealed class ConnectionSampler : IAsyncDisposable
 
             lock (_lock)
             {
-                _timeline.Add((clock.Elapsed, connections));
+                _timeline.Add(new ConnectionSample(clock.Elapsed, connections, demand));
             }
 
             try

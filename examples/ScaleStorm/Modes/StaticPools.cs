@@ -7,16 +7,19 @@ namespace PoolOperator.ScaleStorm.Modes;
 /// <summary>
 /// The classic setup: every replica gets the pool size that was right for the starting replica count
 /// ("100 minus 10 across 3 replicas: 30 each"), whatever the replica count becomes. Also used for
-/// PgBouncer mode, where the same client pools point at the pooler instead of the server.
+/// PgBouncer mode, where the client pools point at the pooler instead of the server and are as large
+/// as the replica's concurrency (a client connection costs PgBouncer almost nothing; the pooler
+/// does the queueing).
 /// </summary>
-internal sealed class StaticPools(string connectionString, int poolSize, bool throughPgBouncer) : IReplicaPools
+internal sealed class StaticPools(string connectionString, int poolSize, bool throughPgBouncer, bool noResetOnClose = false) : IReplicaPools
 {
-    public (DbDataSource DataSource, IAsyncDisposable? Companion) Create(string podName)
+    public (DbDataSource DataSource, IAsyncDisposable? Companion) Create(ReplicaPod pod)
     {
         var settings = new NpgsqlConnectionStringBuilder(connectionString)
         {
             MaxPoolSize = poolSize,
             ApplicationName = StormApplication.Name,
+            NoResetOnClose = noResetOnClose,
         };
         if (throughPgBouncer)
         {
@@ -26,6 +29,6 @@ internal sealed class StaticPools(string connectionString, int poolSize, bool th
             settings.MaxAutoPrepare = 0;
         }
 
-        return (new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = podName }.Build(), null);
+        return (new NpgsqlDataSourceBuilder(settings.ConnectionString) { Name = pod.Name }.Build(), null);
     }
 }

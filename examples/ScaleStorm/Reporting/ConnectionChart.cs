@@ -6,8 +6,9 @@ using PoolOperator.ScaleStorm.Measurement;
 namespace PoolOperator.ScaleStorm.Reporting;
 
 /// <summary>
-/// An SVG line chart of server connections over time, one line per mode, with the budget line and
-/// the server's max_connections, written by hand so the demo needs no charting package.
+/// An SVG line chart of server connections over time, one line per mode (its run nearest the
+/// mode's median throughput), with the budget line, the server's max_connections and a mark at each
+/// scale step, written by hand so the demo needs no charting package.
 /// </summary>
 internal static class ConnectionChart
 {
@@ -19,8 +20,9 @@ internal static class ConnectionChart
     private const int Bottom = 50;
     private static readonly string[] Colors = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"];
 
-    public static string Render(IReadOnlyList<ModeResult> results, int maxConnections, string title)
+    public static string Render(IReadOnlyList<ModeResult> allRuns, int maxConnections, string title)
     {
+        var results = Representatives(allRuns);
         var seconds = Math.Max(1, results.SelectMany(r => r.Timeline).Select(p => p.At.TotalSeconds).DefaultIfEmpty(1).Max());
         var ceiling = Math.Max(maxConnections, results.SelectMany(r => r.Timeline).Select(p => p.Connections).DefaultIfEmpty(0).Max()) * 1.1;
         double X(double s) => Left + (s / seconds * (Width - Left - Right));
@@ -49,6 +51,14 @@ internal static class ConnectionChart
             HorizontalLine(svg, Y(results[0].Available), "budget " + results[0].Available.ToString(CultureInfo.InvariantCulture), "black", "6,3");
         }
 
+        var steps = results.Count > 0 ? results[0].Steps.Skip(1).ToList() : [];
+        foreach (var step in steps)
+        {
+            var x = F(X(step.At.TotalSeconds));
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<line x1=\"{x}\" y1=\"{Top}\" x2=\"{x}\" y2=\"{Height - Bottom}\" stroke=\"#999\" stroke-dasharray=\"4,4\"/>");
+            svg.AppendLine(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{Top + 12}\" text-anchor=\"middle\" fill=\"#555\">-&gt; {step.Replicas}</text>");
+        }
+
         for (var i = 0; i < results.Count; i++)
         {
             var color = Colors[i % Colors.Length];
@@ -61,6 +71,15 @@ internal static class ConnectionChart
 
         svg.AppendLine("</svg>");
         return svg.ToString();
+
+        static List<ModeResult> Representatives(IReadOnlyList<ModeResult> runs) =>
+        [
+            .. runs.GroupBy(r => r.Mode).Select(mode =>
+            {
+                var median = StormMetrics.Median(mode.Select(r => r.QueriesPerSecond));
+                return mode.MinBy(r => Math.Abs(r.QueriesPerSecond - median))!;
+            }),
+        ];
 
         void HorizontalLine(StringBuilder s, double y, string label, string color, string dash)
         {
