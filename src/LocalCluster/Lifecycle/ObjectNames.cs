@@ -32,48 +32,28 @@ internal static partial class ObjectNames
                 : [];
         }
 
+        return (type.Group, type.Plural) switch
+        {
+            ("", "namespaces") => Check(name, 63, DnsLabel(),
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"),
+            ("", "services") => Check(name, 63, Dns1035Label(),
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"),
+            _ => Check(name, 253, DnsSubdomain(),
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"),
+        };
+    }
+
+    private static List<FieldError> Check(string name, int maxLength, Regex format, string formatMessage)
+    {
         var errors = new List<FieldError>();
-        if (type.Group.Length == 0 && type.Plural == "namespaces")
+        if (name.Length > maxLength)
         {
-            if (name.Length > 63)
-            {
-                errors.Add(FieldError.Invalid("metadata.name", name, "must be no more than 63 characters"));
-            }
-
-            if (!DnsLabel().IsMatch(name))
-            {
-                errors.Add(FieldError.Invalid("metadata.name", name,
-                    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"));
-            }
-
-            return errors;
+            errors.Add(FieldError.Invalid("metadata.name", name, $"must be no more than {maxLength} characters"));
         }
 
-        if (type.Group.Length == 0 && type.Plural == "services")
+        if (!format.IsMatch(name))
         {
-            if (name.Length > 63)
-            {
-                errors.Add(FieldError.Invalid("metadata.name", name, "must be no more than 63 characters"));
-            }
-
-            if (!Dns1035Label().IsMatch(name))
-            {
-                errors.Add(FieldError.Invalid("metadata.name", name,
-                    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"));
-            }
-
-            return errors;
-        }
-
-        if (name.Length > 253)
-        {
-            errors.Add(FieldError.Invalid("metadata.name", name, "must be no more than 253 characters"));
-        }
-
-        if (!DnsSubdomain().IsMatch(name))
-        {
-            errors.Add(FieldError.Invalid("metadata.name", name,
-                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"));
+            errors.Add(FieldError.Invalid("metadata.name", name, formatMessage));
         }
 
         return errors;
