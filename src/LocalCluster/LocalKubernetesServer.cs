@@ -114,7 +114,7 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         var router = new ApiRouter(
             registry, new DiscoveryDocuments(registry), new OpenApiDocuments(registry, store), resources, tokens, new RbacAuthorizer(store), audit, logger);
 
-        var certificate = ServingCertificate.Create(time);
+        var certificate = ServingCertificate.Shared;
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.Logging.ClearProviders();
@@ -273,6 +273,5 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
 
         await _app.DisposeAsync();
         _stopping.Dispose();
-        _certificate.Dispose();
     }
 }

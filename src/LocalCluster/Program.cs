@@ -2,8 +2,9 @@ using Microsoft.Extensions.Logging;
 using PoolOperator.LocalCluster;
 using PoolOperator.LocalCluster.Simulation;
 
-// Runs the local cluster for a person: writes a kubeconfig, prints how to use it, and serves until Ctrl+C,
-// with the workload simulator keeping Deployment and StatefulSet pods at their replicas.
+// Runs the local cluster for a person: writes a kubeconfig, prints how to use it, and serves until SIGINT (Ctrl+C)
+// or SIGTERM (kill, a test fixture, a container stop), with the workload simulator keeping Deployment and
+// StatefulSet pods at their replicas. Either signal stops the simulator and the server and exits 0.
 // Usage: dotnet run --project src/LocalCluster -- [--port N] [--kubeconfig PATH] [--crds DIR_OR_FILE]... [--run IMAGE=COMMAND]... [--no-simulator] [--verbose]
 var options = new LocalClusterOptions { Port = 0 };
 var kubeconfig = Path.Combine(Directory.GetCurrentDirectory(), ".local-cluster", "kubeconfig");
@@ -51,36 +52,45 @@ using var loggerFactory = LoggerFactory.Create(logging => logging
 options.LoggerFactory = loggerFactory;
 
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+
+// Cancelling the signal's default action keeps the process alive until the disposals below have run.
+void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
+}
+
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
+using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
 
 await using var server = await LocalKubernetesServer.StartAsync(options);
 var written = server.WriteKubeconfig(kubeconfig);
 Console.WriteLine($"PoolOperator local cluster listening on {server.BaseAddress}");
 Console.WriteLine($"export KUBECONFIG={written}");
 
+// The simulator's own client, disposed after the simulator and before the server (the server goes last).
+using var simulatorClient = simulate ? server.CreateClient() : null;
 WorkloadSimulator? simulator = null;
-if (simulate)
-{
-    simulator = new WorkloadSimulator(server.CreateClient(), new WorkloadSimulatorOptions { ProcessImages = server.ProcessImages }, TimeProvider.System, loggerFactory.CreateLogger<WorkloadSimulator>());
-    simulator.Start();
-}
-
 try
 {
+    if (simulatorClient is not null)
+    {
+        simulator = new WorkloadSimulator(simulatorClient, new WorkloadSimulatorOptions { ProcessImages = server.ProcessImages }, TimeProvider.System, loggerFactory.CreateLogger<WorkloadSimulator>());
+        simulator.Start();
+    }
+
     await Task.Delay(Timeout.Infinite, stop.Token);
 }
-catch (OperationCanceledException)
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
     Console.WriteLine("stopping");
 }
-
-if (simulator is not null)
+finally
 {
-    await simulator.DisposeAsync();
+    if (simulator is not null)
+    {
+        await simulator.DisposeAsync();
+    }
 }
 
 return 0;

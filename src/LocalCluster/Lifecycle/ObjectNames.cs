@@ -5,7 +5,7 @@ using PoolOperator.LocalCluster.Resources;
 
 namespace PoolOperator.LocalCluster.Lifecycle;
 
-/// <summary>Name rules: DNS subdomains for most objects, DNS labels for namespaces, path segments for RBAC; generateName suffixes.</summary>
+/// <summary>Name rules as the real server's: DNS subdomains for most objects, RFC 1123 labels for namespaces, DNS-1035 labels for services, path segments for RBAC; generateName suffixes.</summary>
 internal static partial class ObjectNames
 {
     private const string SuffixAlphabet = "bcdfghjklmnpqrstvwxz2456789";
@@ -32,17 +32,35 @@ internal static partial class ObjectNames
                 : [];
         }
 
-        if (type.Group.Length == 0 && type.Plural == "namespaces")
+        return (type.Group, type.Plural) switch
         {
-            return name.Length <= 63 && DnsLabel().IsMatch(name)
-                ? []
-                : [FieldError.Invalid("metadata.name", name, "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character")];
+            ("", "namespaces") => Check(name, 63, DnsLabel(),
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"),
+            ("", "services") => Check(name, 63, Dns1035Label(),
+                "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"),
+            _ => Check(name, 253, DnsSubdomain(),
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"),
+        };
+    }
+
+    private static List<FieldError> Check(string name, int maxLength, Regex format, string formatMessage)
+    {
+        var errors = new List<FieldError>();
+        if (name.Length > maxLength)
+        {
+            errors.Add(FieldError.Invalid("metadata.name", name, $"must be no more than {maxLength} characters"));
         }
 
-        return name.Length <= 253 && DnsSubdomain().IsMatch(name)
-            ? []
-            : [FieldError.Invalid("metadata.name", name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character")];
+        if (!format.IsMatch(name))
+        {
+            errors.Add(FieldError.Invalid("metadata.name", name, formatMessage));
+        }
+
+        return errors;
     }
+
+    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex Dns1035Label();
 
     [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
     private static partial Regex DnsLabel();

@@ -27,6 +27,14 @@ internal sealed class ServingCertificate : IDisposable
     /// <summary>The authority as PEM, as a kubeconfig or <c>ca.crt</c> carries it.</summary>
     public string AuthorityPem => Authority.ExportCertificatePem();
 
+    private static readonly Lazy<ServingCertificate> ProcessWide = new(() => Create(TimeProvider.System));
+
+    /// <summary>
+    /// One authority and serving certificate per process: a server restarted on the same port (an API outage in a
+    /// test) is trusted by the clients of the one before, as a real cluster's clients keep trusting its CA.
+    /// </summary>
+    public static ServingCertificate Shared => ProcessWide.Value;
+
     public static ServingCertificate Create(TimeProvider time)
     {
         var now = time.GetUtcNow();

@@ -15,6 +15,9 @@ internal sealed class TokenAuthenticator
 {
     private const string ServiceAccounts = "/serviceaccounts";
 
+    // One admin token per process, so that a server restarted on the same port accepts the clients of the one before.
+    private static readonly Lazy<string> ProcessAdminToken = new(() => NewToken("admin"));
+
     private readonly ConcurrentDictionary<string, IssuedToken> _tokens = new(StringComparer.Ordinal);
     private readonly ObjectStore _store;
     private readonly TimeProvider _time;
@@ -23,7 +26,7 @@ internal sealed class TokenAuthenticator
     {
         _store = store;
         _time = time;
-        AdminToken = NewToken("admin");
+        AdminToken = ProcessAdminToken.Value;
         _tokens[AdminToken] = new IssuedToken(UserInfo.Admin, null, null, null, null);
     }
 
