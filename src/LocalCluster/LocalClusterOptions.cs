@@ -32,6 +32,9 @@ public sealed class LocalClusterOptions
     /// <summary>Files or directories of YAML/JSON manifests (e.g. <c>deploy/crds</c>) created at start, in order.</summary>
     public IList<string> ManifestPaths { get; } = [];
 
+    /// <summary>How many requests <see cref="LocalKubernetesServer.Audit"/> keeps (default 100,000; the oldest go first).</summary>
+    public int AuditCapacity { get; set; } = 100_000;
+
     /// <summary>Clock for timestamps, pod grace periods and ages (default: the system clock).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

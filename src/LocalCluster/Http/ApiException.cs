@@ -80,6 +80,63 @@ internal sealed class ApiException : Exception
 
     public static ApiException Forbidden(string message) => new(403, "Forbidden", message);
 
+    /// <summary>
+    /// The denial the real server writes (<c>responsewriters.ForbiddenStatusError</c> and <c>NewForbidden</c>):
+    /// <c>connectiongrants.pooloperator.io "x" is forbidden: User "u" cannot patch resource "connectiongrants/status"
+    /// in API group "pooloperator.io" in the namespace "ns"</c>, details naming the resource without its subresource.
+    /// </summary>
+    public static ApiException Forbidden(Security.RequestAttributes request, string reason)
+    {
+        string what;
+        if (!request.IsResourceRequest)
+        {
+            what = $"User \"{request.User.Name}\" cannot {request.Verb} path \"{request.Path}\"";
+        }
+        else if (request.Namespace.Length > 0)
+        {
+            what = $"User \"{request.User.Name}\" cannot {request.Verb} resource \"{request.CombinedResource}\" in API group \"{request.ApiGroup}\" in the namespace \"{request.Namespace}\"";
+        }
+        else
+        {
+            what = $"User \"{request.User.Name}\" cannot {request.Verb} resource \"{request.CombinedResource}\" in API group \"{request.ApiGroup}\" at the cluster scope";
+        }
+
+        what = what.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+        if (reason.Length > 0)
+        {
+            what += ": " + reason;
+        }
+
+        var details = new JsonObject();
+        if (request.Name.Length > 0)
+        {
+            details["name"] = request.Name;
+        }
+
+        if (request.ApiGroup.Length > 0)
+        {
+            details["group"] = request.ApiGroup;
+        }
+
+        if (request.Resource.Length > 0)
+        {
+            details["kind"] = request.Resource;
+        }
+
+        string message;
+        if (!request.IsResourceRequest || request.Resource.Length == 0)
+        {
+            message = "forbidden: " + what;
+        }
+        else
+        {
+            var qualified = Qualified(request.ApiGroup, request.Resource);
+            message = request.Name.Length == 0 ? $"{qualified} is forbidden: {what}" : $"{qualified} \"{request.Name}\" is forbidden: {what}";
+        }
+
+        return new ApiException(403, "Forbidden", message, details);
+    }
+
     /// <summary>422 Invalid with one cause per field error, worded as the real API server words them.</summary>
     public static ApiException Invalid(string group, string kind, string name, IReadOnlyList<FieldError> errors)
     {

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using PoolOperator.LocalCluster.Discovery;
 using PoolOperator.LocalCluster.Resources;
+using PoolOperator.LocalCluster.Security;
 
 namespace PoolOperator.LocalCluster.Http;
 
@@ -14,10 +15,18 @@ internal sealed partial class ApiRouter
     private readonly DiscoveryDocuments _discovery;
     private readonly OpenApiDocuments _openApi;
     private readonly ResourceEndpoints _resources;
+    private readonly TokenAuthenticator _tokens;
+    private readonly RbacAuthorizer _authorizer;
+    private readonly AuditLog _audit;
     private readonly ILogger _logger;
 
-    public ApiRouter(ResourceRegistry registry, DiscoveryDocuments discovery, OpenApiDocuments openApi, ResourceEndpoints resources, ILogger logger)
+    public ApiRouter(
+        ResourceRegistry registry, DiscoveryDocuments discovery, OpenApiDocuments openApi, ResourceEndpoints resources,
+        TokenAuthenticator tokens, RbacAuthorizer authorizer, AuditLog audit, ILogger logger)
     {
+        _tokens = tokens;
+        _authorizer = authorizer;
+        _audit = audit;
         _registry = registry;
         _discovery = discovery;
         _openApi = openApi;
@@ -31,6 +40,8 @@ internal sealed partial class ApiRouter
         LogRequest(_logger, context.Request.Method, context.Request.Path.Value ?? "/", context.Request.QueryString.Value ?? "");
         try
         {
+            var user = RequestIdentity.Authenticate(context, _tokens, publicInfo: segments is ["healthz" or "livez" or "readyz" or "version", ..]);
+            Authorize(context, RequestAttributes.From(context, user));
             await RouteAsync(context, segments);
         }
         catch (ApiException ex)
@@ -54,6 +65,21 @@ internal sealed partial class ApiRouter
             {
                 await Responses.WriteErrorAsync(context, new ApiException(500, "InternalError", "Internal error occurred: " + ex.Message));
             }
+        }
+    }
+
+    /// <summary>Records the request in the audit log when its answer starts (a watch: when its stream opens), then allows it or throws 403.</summary>
+    private void Authorize(HttpContext context, RequestAttributes request)
+    {
+        context.Response.OnStarting(() =>
+        {
+            _audit.Record(request, context.Response.StatusCode);
+            return Task.CompletedTask;
+        });
+        var (allowed, reason) = _authorizer.Authorize(request);
+        if (!allowed)
+        {
+            throw ApiException.Forbidden(request, reason);
         }
     }
 

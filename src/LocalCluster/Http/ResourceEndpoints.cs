@@ -20,9 +20,12 @@ internal sealed class ResourceEndpoints
     private readonly TableConverter _tables;
     private readonly WatchEndpoint _watch;
     private readonly ScaleEndpoint _scale;
+    private readonly TokenRequestEndpoint _tokenRequests;
 
-    public ResourceEndpoints(ObjectStore store, ObjectWriter writer, ObjectDeleter deleter, TableConverter tables, WatchEndpoint watch, ScaleEndpoint scale)
+    public ResourceEndpoints(
+        ObjectStore store, ObjectWriter writer, ObjectDeleter deleter, TableConverter tables, WatchEndpoint watch, ScaleEndpoint scale, TokenRequestEndpoint tokenRequests)
     {
+        _tokenRequests = tokenRequests;
         _store = store;
         _writer = writer;
         _deleter = deleter;
@@ -34,6 +37,12 @@ internal sealed class ResourceEndpoints
     public async Task HandleAsync(HttpContext context, ApiPath path)
     {
         var type = path.Type;
+        if (path.Subresource == "token" && type.StorageKey == "/serviceaccounts" && path.Name is not null)
+        {
+            await _tokenRequests.HandleAsync(context, path);
+            return;
+        }
+
         if (path.Subresource is { } sub && sub != "status" && !(sub == "scale" && type.Scale is not null))
         {
             throw new ApiException(404, "NotFound", $"the server could not find the requested resource ({type.QualifiedPlural}/{sub})");

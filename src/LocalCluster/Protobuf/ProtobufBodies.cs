@@ -22,6 +22,8 @@ internal static class ProtobufBodies
             ("v1", "Secret") => Secret(new ProtoReader(raw)),
             ("v1", "ConfigMap") => ConfigMap(new ProtoReader(raw)),
             ("v1", "Namespace") => Namespace(new ProtoReader(raw)),
+            ("authentication.k8s.io/v1", "TokenRequest") => TokenRequest(new ProtoReader(raw)),
+            ("v1", "ServiceAccount") => ServiceAccount(new ProtoReader(raw)),
             _ => throw ApiException.UnsupportedMediaType(
                 $"the local cluster decodes protobuf only for v1 Namespace, Secret and ConfigMap, not {apiVersion} {kind}; send application/json"),
         };
@@ -208,6 +210,63 @@ internal static class ProtobufBodies
         }
 
         return ns;
+    }
+
+    /// <summary>v1 ServiceAccount: metadata 1, automountServiceAccountToken 4 (the secret lists are not decoded).</summary>
+    private static JsonObject ServiceAccount(ProtoReader reader)
+    {
+        var account = new JsonObject();
+        while (!reader.AtEnd)
+        {
+            var (field, wire) = reader.ReadTag();
+            switch (field)
+            {
+                case 1: account["metadata"] = ObjectMeta(reader.ReadMessage()); break;
+                case 4: account["automountServiceAccountToken"] = reader.ReadVarint() != 0; break;
+                default: reader.Skip(wire); break;
+            }
+        }
+
+        return account;
+    }
+
+    /// <summary>authentication.k8s.io/v1 TokenRequest: metadata 1, spec 2 (audiences 1, boundObjectRef 3, expirationSeconds 4).</summary>
+    private static JsonObject TokenRequest(ProtoReader reader)
+    {
+        var request = new JsonObject();
+        while (!reader.AtEnd)
+        {
+            var (field, wire) = reader.ReadTag();
+            if (field == 1)
+            {
+                request["metadata"] = ObjectMeta(reader.ReadMessage());
+            }
+            else if (field == 2)
+            {
+                var spec = reader.ReadMessage();
+                var result = new JsonObject();
+                var audiences = new JsonArray();
+                while (!spec.AtEnd)
+                {
+                    var (f, w) = spec.ReadTag();
+                    switch (f)
+                    {
+                        case 1: audiences.Add(spec.ReadString()); break;
+                        case 4: result["expirationSeconds"] = (long)spec.ReadVarint(); break;
+                        default: spec.Skip(w); break;
+                    }
+                }
+
+                AddIfAny(result, "audiences", audiences);
+                request["spec"] = result;
+            }
+            else
+            {
+                reader.Skip(wire);
+            }
+        }
+
+        return request;
     }
 
     /// <summary>The client-settable parts of ObjectMeta; timestamps and other server-owned fields are skipped.</summary>

@@ -11,7 +11,7 @@ public sealed class DiscoveryTests
     public async Task Aggregated_discovery_is_answered_with_its_content_type_and_lists_the_CRDs()
     {
         await using var server = await TestCluster.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var http = server.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/apis");
         request.Headers.Accept.ParseAdd("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json");
 
@@ -30,7 +30,7 @@ public sealed class DiscoveryTests
     public async Task OpenAPI_v3_offers_server_side_field_validation_for_every_resource()
     {
         await using var server = await TestCluster.StartAsync();
-        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var http = server.CreateHttpClient();
 
         var index = JsonNode.Parse(await http.GetStringAsync("/openapi/v3"))!;
         var url = (string)index["paths"]!["apis/pooloperator.io/v1alpha1"]!["serverRelativeURL"]!;
@@ -50,7 +50,7 @@ public sealed class DiscoveryTests
         var client = server.CreateClient();
         var grant = ObjectSemanticsTests.NewGrant("pod-a.budget", 7);
         await k8s.CustomObjectsOperationsExtensions.CreateNamespacedCustomObjectAsync(client.CustomObjects, grant, "pooloperator.io", "v1alpha1", "default", "connectiongrants");
-        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var http = server.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/apis/pooloperator.io/v1alpha1/namespaces/default/connectiongrants");
         request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/json;as=Table;v=v1;g=meta.k8s.io"));
 
