@@ -38,6 +38,15 @@ public sealed class LocalClusterOptions
     /// <summary>Clock for timestamps, pod grace periods and ages (default: the system clock).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Container images the server runs as local processes, image -> command line (split as a shell would,
+    /// without a shell; the container's <c>args</c> are appended, its <c>command</c> is ignored). A pod with a
+    /// container of a mapped image gets its own loopback pod IP, its resolved env, a kubeconfig for its
+    /// service account, probes, restarts and <c>kubectl logs</c>; pods of other images stay simulated.
+    /// See docs/local-cluster.md, "Pods that run".
+    /// </summary>
+    public IDictionary<string, string> ProcessImages { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Where the server logs (default: nowhere). Requests are logged at Debug.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 }

@@ -13,6 +13,7 @@ using PoolOperator.LocalCluster.CustomResources;
 using PoolOperator.LocalCluster.Discovery;
 using PoolOperator.LocalCluster.Http;
 using PoolOperator.LocalCluster.Lifecycle;
+using PoolOperator.LocalCluster.Processes;
 using PoolOperator.LocalCluster.Resources;
 using PoolOperator.LocalCluster.Security;
 using PoolOperator.LocalCluster.Storage;
@@ -102,7 +103,12 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         var tables = new TableConverter(time);
         var watch = new WatchEndpoint(store, tables, options.BookmarkInterval, logger, stopping.Token);
         var tokens = new TokenAuthenticator(store, time);
-        var resources = new ResourceEndpoints(store, writer, deleter, tables, watch, new ScaleEndpoint(store, writer), new TokenRequestEndpoint(store, tokens, time));
+        var images = ProcessImageMap.Parse(options.ProcessImages);
+        var podLogs = new PodLogStore();
+        var resources = new ResourceEndpoints(store, writer, deleter, tables, watch, new ScaleEndpoint(store, writer), new TokenRequestEndpoint(store, tokens, time))
+        {
+            PodLogs = new PodLogEndpoint(store, podLogs),
+        };
         var audit = new AuditLog(options.AuditCapacity);
         var router = new ApiRouter(
             registry, new DiscoveryDocuments(registry), new OpenApiDocuments(registry, store), resources, tokens, new RbacAuthorizer(store), audit, logger);
@@ -124,7 +130,9 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseAddress = new Uri(address.EndsWith('/') ? address : address + "/");
         var sweeper = time.CreateTimer(_ => Sweep(deleter, logger), null, options.SweepInterval, options.SweepInterval);
-        return new LocalKubernetesServer(app, store, stopping, sweeper, tokens, certificate, audit, baseAddress);
+        var server = new LocalKubernetesServer(app, store, stopping, sweeper, tokens, certificate, audit, baseAddress);
+        server.StartProcessKubelet(images, podLogs, time, loggerFactory);
+        return server;
     }
 
     private static void Sweep(ObjectDeleter deleter, ILogger logger)
@@ -253,6 +261,7 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
     /// <summary>Ends every watch and stops listening.</summary>
     public async ValueTask DisposeAsync()
     {
+        await StopProcessKubeletAsync();
         await _stopping.CancelAsync();
         await _sweeper.DisposeAsync();
         _store.CompleteAllWatches();

@@ -4,7 +4,7 @@ using PoolOperator.LocalCluster.Simulation;
 
 // Runs the local cluster for a person: writes a kubeconfig, prints how to use it, and serves until Ctrl+C,
 // with the workload simulator keeping Deployment and StatefulSet pods at their replicas.
-// Usage: dotnet run --project src/LocalCluster -- [--port N] [--kubeconfig PATH] [--crds DIR_OR_FILE]... [--no-simulator] [--verbose]
+// Usage: dotnet run --project src/LocalCluster -- [--port N] [--kubeconfig PATH] [--crds DIR_OR_FILE]... [--run IMAGE=COMMAND]... [--no-simulator] [--verbose]
 var options = new LocalClusterOptions { Port = 0 };
 var kubeconfig = Path.Combine(Directory.GetCurrentDirectory(), ".local-cluster", "kubeconfig");
 var simulate = true;
@@ -25,6 +25,10 @@ for (var i = 0; i < args.Length; i++)
         case "--crds" or "--manifests":
             options.ManifestPaths.Add(Value());
             break;
+        case "--run":
+            var run = PoolOperator.LocalCluster.Processes.ProcessImageMap.ParseOption(Value());
+            options.ProcessImages[run.Key] = run.Value;
+            break;
         case "--no-simulator":
             simulate = false;
             break;
@@ -32,7 +36,7 @@ for (var i = 0; i < args.Length; i++)
             level = LogLevel.Debug;
             break;
         case "--help" or "-h":
-            Console.WriteLine("usage: PoolOperator.LocalCluster [--port N] [--kubeconfig PATH] [--crds DIR_OR_FILE]... [--no-simulator] [--verbose]");
+            Console.WriteLine("usage: PoolOperator.LocalCluster [--port N] [--kubeconfig PATH] [--crds DIR_OR_FILE]... [--run IMAGE=COMMAND]... [--no-simulator] [--verbose]");
             return 0;
         default:
             Console.Error.WriteLine($"unknown argument '{args[i]}' (try --help)");
@@ -61,7 +65,7 @@ Console.WriteLine($"export KUBECONFIG={written}");
 WorkloadSimulator? simulator = null;
 if (simulate)
 {
-    simulator = new WorkloadSimulator(server.CreateClient(), new WorkloadSimulatorOptions(), TimeProvider.System, loggerFactory.CreateLogger<WorkloadSimulator>());
+    simulator = new WorkloadSimulator(server.CreateClient(), new WorkloadSimulatorOptions { ProcessImages = server.ProcessImages }, TimeProvider.System, loggerFactory.CreateLogger<WorkloadSimulator>());
     simulator.Start();
 }
 

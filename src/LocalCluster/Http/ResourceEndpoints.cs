@@ -34,9 +34,18 @@ internal sealed class ResourceEndpoints
         _scale = scale;
     }
 
+    /// <summary>Serves <c>pods/log</c> (the process kubelet's output); without it the subresource is 404.</summary>
+    public Processes.PodLogEndpoint? PodLogs { get; init; }
+
     public async Task HandleAsync(HttpContext context, ApiPath path)
     {
         var type = path.Type;
+        if (path is { Subresource: "log", Namespace: { } podNamespace, Name: { } podName } && type.StorageKey == "/pods" && PodLogs is not null)
+        {
+            await PodLogs.HandleAsync(context, podNamespace, podName);
+            return;
+        }
+
         if (path.Subresource == "token" && type.StorageKey == "/serviceaccounts" && path.Name is not null)
         {
             await _tokenRequests.HandleAsync(context, path);

@@ -14,7 +14,21 @@ namespace PoolOperator.LocalCluster.Simulation;
 /// </summary>
 internal sealed class SimulatedKubelet(IKubernetes client, WorkloadSimulatorOptions options, PodClock clock, ILogger logger)
 {
+    private readonly HashSet<string> _processImages = new(options.ProcessImages ?? [], StringComparer.Ordinal);
+    private readonly HashSet<string> _processPods = new(StringComparer.Ordinal);
     private int _lastAddress;
+
+    /// <summary>True when the server's process kubelet runs this pod: this one leaves it alone.</summary>
+    private bool RunsElsewhere(V1Pod pod)
+    {
+        var elsewhere = _processImages.Count > 0 && pod.Spec?.Containers?.Any(c => c.Image is not null && _processImages.Contains(c.Image)) == true;
+        if (elsewhere)
+        {
+            _processPods.Add(pod.Metadata.Uid ?? "");
+        }
+
+        return elsewhere;
+    }
 
     /// <summary>Moves one pod along its lifecycle if it is due.</summary>
     /// <returns>When this pod next needs attention, or null when it needs none.</returns>
@@ -22,6 +36,11 @@ internal sealed class SimulatedKubelet(IKubernetes client, WorkloadSimulatorOpti
     {
         ArgumentNullException.ThrowIfNull(pod);
         var uid = pod.Metadata.Uid ?? "";
+        if (RunsElsewhere(pod))
+        {
+            return null;
+        }
+
         if (pod.Metadata.DeletionTimestamp is not null)
         {
             var due = clock.TerminatingSince(uid) + options.TerminationGracePeriod;
@@ -60,6 +79,11 @@ internal sealed class SimulatedKubelet(IKubernetes client, WorkloadSimulatorOpti
     public async Task ReportPendingAsync(V1Pod pod, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pod);
+        if (RunsElsewhere(pod))
+        {
+            return;
+        }
+
         _ = clock.SeenSince(pod.Metadata.Uid ?? "");
         await PatchStatusAsync(pod, PodStatuses.Pending(pod, clock.Now.UtcDateTime), cancellationToken).ConfigureAwait(false);
     }
@@ -71,14 +95,21 @@ internal sealed class SimulatedKubelet(IKubernetes client, WorkloadSimulatorOpti
     public async Task DeleteGracefullyAsync(string @namespace, SimulatedPod pod, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pod);
+        if (_processPods.Remove(pod.Uid))
+        {
+            // A real process stops in its own time: the pod's terminationGracePeriodSeconds, as a controller's deletion gets.
+            await DeleteAsync(@namespace, pod.Name, pod.Uid, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         var grace = (long)Math.Ceiling(options.TerminationGracePeriod.TotalSeconds);
         _ = clock.TerminatingSince(pod.Uid);
         await DeleteAsync(@namespace, pod.Name, pod.Uid, grace, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DeleteAsync(string @namespace, string name, string uid, long graceSeconds, CancellationToken cancellationToken)
+    private async Task DeleteAsync(string @namespace, string name, string uid, long? graceSeconds, CancellationToken cancellationToken)
     {
-        logger.PodDeleting(@namespace, name, graceSeconds);
+        logger.PodDeleting(@namespace, name, graceSeconds ?? -1);
 
         // The uid precondition keeps a late deletion from hitting a StatefulSet pod's successor of the same name.
         var body = new V1DeleteOptions
@@ -88,7 +119,7 @@ internal sealed class SimulatedKubelet(IKubernetes client, WorkloadSimulatorOpti
         };
         try
         {
-            await client.CoreV1.DeleteNamespacedPodAsync(name: name, namespaceParameter: @namespace, body: body, gracePeriodSeconds: (int)graceSeconds, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await client.CoreV1.DeleteNamespacedPodAsync(name: name, namespaceParameter: @namespace, body: body, gracePeriodSeconds: (int?)graceSeconds, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {

@@ -21,6 +21,13 @@ public sealed class WorkloadSimulatorOptions
     /// </summary>
     public TimeSpan ResyncPeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Images the local cluster runs as processes (<c>LocalKubernetesServer.ProcessImages</c>): pods with a
+    /// container of one of them are still created and deleted by the controllers here, but started, reported and
+    /// removed by the server's process kubelet, and deleted with their own terminationGracePeriodSeconds.
+    /// </summary>
+    public IReadOnlyCollection<string>? ProcessImages { get; set; }
+
     /// <summary>Throws when a setting is out of range, naming the setting.</summary>
     public void Validate()
     {
