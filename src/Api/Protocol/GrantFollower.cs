@@ -50,6 +50,9 @@ public sealed class GrantFollower
     /// </summary>
     public bool MeasurementNeeded => _measurementNeeded;
 
+    /// <summary>The <c>metadata.uid</c> of the grant object followed, or null without one (an acknowledgement belongs to it).</summary>
+    public string? GrantUid => _grantUid;
+
     /// <summary>True while the agent follows a grant bound to its pod.</summary>
     public bool HasGrant => _grantUid is not null;
 

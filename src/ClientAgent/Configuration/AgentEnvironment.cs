@@ -14,6 +14,9 @@ public static class AgentEnvironment
     /// <summary>The pod's namespace, from the downward API (<c>metadata.namespace</c>).</summary>
     public const string PodNamespace = "POD_NAMESPACE";
 
+    /// <summary>The pod's UID, from the downward API (<c>metadata.uid</c>): the agent follows only a grant bound to it.</summary>
+    public const string PodUid = "POD_UID";
+
     /// <summary>The name of the DatabaseBudget.</summary>
     public const string Budget = "POOLOPERATOR_BUDGET";
 
@@ -30,6 +33,7 @@ public static class AgentEnvironment
         variables ??= Environment.GetEnvironmentVariable;
         options.PodName ??= NullIfEmpty(variables(PodName));
         options.PodNamespace ??= NullIfEmpty(variables(PodNamespace));
+        options.PodUid ??= NullIfEmpty(variables(PodUid));
         options.BudgetName ??= NullIfEmpty(variables(Budget));
         if (options.StaticLimit is null && NullIfEmpty(variables(StaticLimit)) is { } text)
         {

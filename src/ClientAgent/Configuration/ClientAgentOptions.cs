@@ -19,6 +19,12 @@ public sealed class ClientAgentOptions
     public string? PodNamespace { get; set; }
 
     /// <summary>
+    /// This pod's UID (downward API <c>metadata.uid</c>). Environment: <c>POD_UID</c>. Required to follow a grant: a grant
+    /// bound to another UID (a previous pod of the same name) is ignored.
+    /// </summary>
+    public string? PodUid { get; set; }
+
+    /// <summary>
     /// A fixed limit used instead of a ConnectionGrant (running outside Kubernetes). When set, no grant is watched.
     /// Environment: <c>POOLOPERATOR_STATIC_LIMIT</c>.
     /// </summary>
@@ -33,8 +39,22 @@ public sealed class ClientAgentOptions
     /// <summary>How long opens are held while the first grant is awaited, before <see cref="FallbackLimit"/> applies.</summary>
     public TimeSpan StartupGrantWait { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>The limit used when no grant arrived within <see cref="StartupGrantWait"/> (no operator, API unreachable).</summary>
-    public int FallbackLimit { get; set; } = 2;
+    /// <summary>
+    /// The limit used when no grant arrived within <see cref="StartupGrantWait"/> (no operator, API unreachable).
+    /// 0 (the default) keeps waiting: fail closed. A fallback above 0 is counted by no budget; configure one only when
+    /// the budget's <c>reservedConnections</c> covers it for every pod that can start while the operator is down.
+    /// </summary>
+    public int FallbackLimit { get; set; }
+
+    /// <summary>
+    /// On shutdown (SIGTERM, host stop) how long in-flight work may keep its connections before the agent exits
+    /// without releasing its share. Keep it below the pod's <c>terminationGracePeriodSeconds</c> and the host's
+    /// shutdown timeout.
+    /// </summary>
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How often the grant's informational status (<c>inUse</c>, <c>idle</c>, <c>waiting</c>) is refreshed, when it changed.</summary>
+    public TimeSpan StatusRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// How long an open may wait at the gate before failing with <see cref="ConnectionBudgetTimeoutException"/>.

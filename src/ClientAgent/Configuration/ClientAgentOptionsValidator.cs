@@ -48,6 +48,8 @@ public sealed class ClientAgentOptionsValidator : IValidateOptions<ClientAgentOp
         RequirePositive(errors, nameof(options.ResizePollInterval), options.ResizePollInterval);
         RequirePositive(errors, nameof(options.WatchBackoffInitial), options.WatchBackoffInitial);
         RequirePositive(errors, nameof(options.HealthDegradedWindow), options.HealthDegradedWindow);
+        RequireNonNegative(errors, nameof(options.StopGracePeriod), options.StopGracePeriod);
+        RequirePositive(errors, nameof(options.StatusRefreshInterval), options.StatusRefreshInterval);
         if (options.WatchBackoffMax < options.WatchBackoffInitial)
         {
             errors.Add($"{Prefix}WatchBackoffMax must not be shorter than WatchBackoffInitial (was {options.WatchBackoffMax}).");
@@ -91,12 +93,23 @@ public sealed class ClientAgentOptionsValidator : IValidateOptions<ClientAgentOp
                 missing.Add($"{Prefix}BudgetName ({AgentEnvironment.Budget})");
             }
 
+            if (string.IsNullOrEmpty(options.PodUid))
+            {
+                missing.Add($"{Prefix}PodUid ({AgentEnvironment.PodUid})");
+            }
+
             if (missing.Count > 0)
             {
                 errors.Add(
                     $"No limit source: set {Prefix}StaticLimit ({AgentEnvironment.StaticLimit}) to run without Kubernetes, " +
                     $"or provide {string.Join(", ", missing)} to follow the pod's ConnectionGrant.");
             }
+        }
+
+        if (!string.IsNullOrEmpty(options.PodUid) && !Guid.TryParse(options.PodUid, out _))
+        {
+            errors.Add($"{Prefix}PodUid ({AgentEnvironment.PodUid}) must be the pod's metadata.uid, a UUID such as " +
+                       $"'6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b' (was '{options.PodUid}'); set it from the downward API fieldRef metadata.uid.");
         }
 
         return errors;

@@ -22,6 +22,8 @@ public sealed class BudgetedDataSource : DbDataSource
     private readonly LeakDetector? _leaks;
     private readonly PoolNames.Lease _poolName;
     private volatile bool _usingFallback;
+    private volatile bool _grantApplied;
+    private volatile bool _stopping;
 
     internal BudgetedDataSource(
         NpgsqlDataSource pool,
@@ -79,6 +81,25 @@ public sealed class BudgetedDataSource : DbDataSource
 
     internal ClientAgentMetrics Metrics => _metrics;
 
+    internal LimitResizer Resizer => _resizer;
+
+    /// <summary>Whether this data source waits for grants (no static limit): readiness then waits for the first one.</summary>
+    internal bool FollowsGrants => Options.StaticLimit is null;
+
+    /// <summary>Whether a grant above 0 has been applied (set by the grant agent; readiness waits for it).</summary>
+    internal bool GrantApplied
+    {
+        get => _grantApplied;
+        set => _grantApplied = value;
+    }
+
+    /// <summary>Whether the agent is stopping: it admits nothing more and gives its share back.</summary>
+    internal bool Stopping
+    {
+        get => _stopping;
+        set => _stopping = value;
+    }
+
     /// <summary>Whether the fallback limit is in force (set by the grant agent).</summary>
     internal bool UsingFallback
     {
@@ -125,9 +146,11 @@ public sealed class BudgetedDataSource : DbDataSource
 
     /// <summary>
     /// Changes the limit, like Go's <c>SetMaxOpenConns</c>, and completes when it holds: at once for a raise; for
-    /// a shrink once the physical connections (measured through Npgsql's <c>db.client.connection.count</c>) and the
-    /// connections handed out are at or below the new limit. New opens obey the new limit from the first moment.
-    /// The latest call wins: a caller replacing a pending shrink should cancel it.
+    /// a shrink once the connections handed out plus the idle physical connections (measured through Npgsql's
+    /// <c>db.client.connection.count</c>) are at or below the new limit. A shrink from N to M closes exactly the
+    /// N - M surplus physical connections (idle ones at once, busy ones when they come back); the others keep their
+    /// backends. New opens obey the new limit from the first moment. The latest call wins: a caller replacing a pending
+    /// shrink should cancel it.
     /// </summary>
     public Task<LimitApplied> ApplyLimitAsync(int limit, CancellationToken cancellationToken = default) =>
         _resizer.ApplyAsync(limit, cancellationToken);
@@ -161,7 +184,7 @@ public sealed class BudgetedDataSource : DbDataSource
     public BudgetStats Stats()
     {
         var gate = Gate.Snapshot();
-        var physical = _physical.Measure();
+        var physical = _physical.Measure() ?? default;
         return new BudgetStats(
             gate.Limit,
             gate.InUse,

@@ -11,6 +11,13 @@ namespace PoolOperator.ClientAgent;
 /// (Maximum Pool Size is the hard ceiling, Minimum Pool Size, Connection Idle Lifetime, Connection Lifetime) and
 /// builds the one underlying Npgsql data source.
 /// </summary>
+/// <remarks>
+/// Two Npgsql settings would let connections exist that the gate does not count, so they are settled here:
+/// <c>Multiplexing=true</c> is refused (a multiplexed open takes no connector, so the gate would count nothing), and
+/// <c>Enlist</c> is forced to false (with it, Npgsql parks a closed connection's connector for its
+/// <c>TransactionScope</c> after the gate got the slot back: a limit of 2 gave 3 backends). With a pod name,
+/// <c>Application Name</c> becomes the pod name, so the operator can count the pod's backends in <c>pg_stat_activity</c>.
+/// </remarks>
 public sealed class BudgetedDataSourceBuilder
 {
     /// <summary>Starts a builder for <paramref name="connectionString"/>.</summary>
@@ -40,14 +47,27 @@ public sealed class BudgetedDataSourceBuilder
     /// <exception cref="OptionsValidationException">An option is invalid; each message names the setting.</exception>
     public BudgetedDataSource Build()
     {
+        var settings = ConnectionBuilder.ConnectionStringBuilder;
         var errors = ClientAgentOptionsValidator.Check(Options, requireLimitSource: false);
+        if (settings.Multiplexing)
+        {
+            errors.Add(
+                "The connection string sets Multiplexing=true: a multiplexed open takes no physical connection of its own, so the budget's gate " +
+                "could not count the connections. Remove Multiplexing (the agent needs one connector per open).");
+        }
+
         if (errors.Count > 0)
         {
             throw new OptionsValidationException(ClientAgentOptions.SectionName, typeof(ClientAgentOptions), errors);
         }
 
-        var settings = ConnectionBuilder.ConnectionStringBuilder;
         settings.MaxPoolSize = Options.MaxPoolSize;
+        settings.Enlist = false;
+        if (!string.IsNullOrEmpty(Options.PodName))
+        {
+            settings.ApplicationName = Options.PodName;
+        }
+
         settings.MinPoolSize = Options.MinIdleConnections;
         if (Options.ConnectionIdleLifetime is { } idle)
         {

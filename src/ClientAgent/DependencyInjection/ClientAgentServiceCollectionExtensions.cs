@@ -17,7 +17,7 @@ public static class ClientAgentServiceCollectionExtensions
     /// Registers a <see cref="BudgetedDataSource"/> (also as <see cref="DbDataSource"/>) for
     /// <paramref name="connectionString"/> and the background service that keeps its limit at the pod's grant.
     /// Options come from the <c>PoolOperator:Agent</c> configuration section, then <paramref name="configure"/>,
-    /// then the environment (<c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POOLOPERATOR_BUDGET</c>,
+    /// then the environment (<c>POD_NAME</c>, <c>POD_NAMESPACE</c>, <c>POD_UID</c>, <c>POOLOPERATOR_BUDGET</c>,
     /// <c>POOLOPERATOR_STATIC_LIMIT</c>) for what is still unset; they are validated when the host starts.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -68,8 +68,9 @@ public static class ClientAgentServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds the agent's health check (<see cref="ClientAgentHealthCheck"/>): degraded while opens time out at the
-    /// gate or while the fallback limit is in force.
+    /// Adds the agent's health check (<see cref="ClientAgentHealthCheck"/>): unhealthy until the pod's first grant above 0
+    /// is applied and while stopping (map it to the readiness probe, e.g. with a <c>ready</c> tag), degraded while opens
+    /// time out at the gate or while the fallback limit is in force.
     /// </summary>
     public static IHealthChecksBuilder AddPoolOperatorAgent(this IHealthChecksBuilder builder, string name = "pooloperator-agent", IEnumerable<string>? tags = null)
     {

@@ -15,12 +15,12 @@ internal static partial class AgentLog
     public static partial void ConnectionLeaked(ILogger logger, string budget, TimeSpan held, TimeSpan threshold, string openedAt);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information,
-        Message = "Budget {Budget}: limit {Limit} applied (was {Previous}); {Physical} physical connections.")]
-    public static partial void LimitApplied(ILogger logger, string budget, int limit, int previous, int physical);
+        Message = "Budget {Budget}: limit {Limit} in force (was {Previous}).")]
+    public static partial void LimitApplied(ILogger logger, string budget, int limit, int previous);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Debug,
-        Message = "Budget {Budget}: shrinking to {Limit}, waiting for connections to come back ({InUse} in use, {Physical} physical).")]
-    public static partial void ShrinkWaiting(ILogger logger, string budget, int limit, int inUse, int physical);
+        Message = "Budget {Budget}: shrinking to {Limit}, waiting for connections to come back ({InUse} in use, could hold {CouldHold}; none when unmeasured).")]
+    public static partial void ShrinkWaiting(ILogger logger, string budget, int limit, int inUse, int? couldHold);
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning,
         Message = "Budget {Budget}: granted limit {Requested} is above PoolOperator:Agent:MaxPoolSize {Ceiling}; applying {Ceiling}.")]
@@ -43,16 +43,16 @@ internal static partial class AgentLog
     public static partial void StatusWriteFailed(ILogger logger, Exception exception, string budget, string grant, int attempt, TimeSpan delay);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning,
-        Message = "Budget {Budget}: grant {Grant} was deleted; keeping limit {Limit}.")]
-    public static partial void GrantDeleted(ILogger logger, string budget, string grant, int limit);
+        Message = "Budget {Budget}: grant {Grant} was deleted; limit 0 until a new grant arrives (fail closed).")]
+    public static partial void GrantDeleted(ILogger logger, string budget, string grant);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Information,
-        Message = "Budget {Budget}: acknowledged grant {Grant}: appliedLimit {Limit}, observedGeneration {Generation}.")]
-    public static partial void GrantAcknowledged(ILogger logger, string budget, string grant, int limit, long? generation);
+        Message = "Budget {Budget}: acknowledged grant {Grant}: phase {Phase}, appliedLimit {Limit}, observedGeneration {Generation}.")]
+    public static partial void GrantAcknowledged(ILogger logger, string budget, string grant, string phase, int limit, long generation);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning,
-        Message = "Budget {Budget}: grant {Grant} cannot be acknowledged ({Status}); giving up on this generation.")]
-    public static partial void StatusRejected(ILogger logger, Exception exception, string budget, string grant, int status);
+        Message = "Budget {Budget}: grant {Grant} refused the status write ({Status}); retrying in {Delay} with whatever is newest then.")]
+    public static partial void StatusRejected(ILogger logger, Exception exception, string budget, string grant, int status, TimeSpan delay);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Error,
         Message = "Budget {Budget}: no Kubernetes API is available (not in a cluster and no IKubernetes registered); " +
@@ -64,6 +64,23 @@ internal static partial class AgentLog
     public static partial void StaticLimit(ILogger logger, string budget, int limit);
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Error,
-        Message = "Budget {Budget}: applying grant {Grant} failed unexpectedly; the limit stays {Limit}.")]
-    public static partial void ApplyFailed(ILogger logger, Exception exception, string budget, string grant, int limit);
+        Message = "Budget {Budget}: measuring the connections for grant {Grant} failed; the limit stays {Limit} and the measurement is retried.")]
+    public static partial void MeasureFailed(ILogger logger, Exception exception, string budget, string grant, int limit);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information,
+        Message = "Budget {Budget}: ignoring grant {Grant} bound to pod UID {GrantPodUid}: this pod is {PodUid} (a previous pod of the same name).")]
+    public static partial void ForeignGrantIgnored(ILogger logger, string budget, string grant, string grantPodUid, string podUid);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Information,
+        Message = "Budget {Budget}: stopping; admitting no more opens, waiting up to {Grace} for in-flight work before releasing grant {Grant}.")]
+    public static partial void Stopping(ILogger logger, string budget, string grant, TimeSpan grace);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Information,
+        Message = "Budget {Budget}: released grant {Grant} (every connection closed).")]
+    public static partial void Released(ILogger logger, string budget, string grant);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Warning,
+        Message = "Budget {Budget}: stop grace period {Grace} ended before grant {Grant} could be released ({CouldHold} connections could still be held, " +
+                  "acknowledgement pending: {Pending}); the operator counts them until the pod is gone.")]
+    public static partial void StopGraceElapsed(ILogger logger, string budget, string grant, TimeSpan grace, int? couldHold, bool pending);
 }

@@ -3,8 +3,11 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace PoolOperator.ClientAgent;
 
 /// <summary>
+/// Unhealthy (not ready) while the agent follows grants and none above 0 has been applied yet, and while it stops;
 /// Degraded while opens time out at the gate (within <see cref="ClientAgentOptions.HealthDegradedWindow"/> of the
 /// last timeout) or while the fallback limit is in force; healthy otherwise. The data carries the gate's counters.
+/// Map it to the pod's readiness probe (see docs/client-agent.md): a new pod then receives traffic only once it can
+/// open connections.
 /// </summary>
 public sealed class ClientAgentHealthCheck : IHealthCheck
 {
@@ -30,7 +33,20 @@ public sealed class ClientAgentHealthCheck : IHealthCheck
             ["waiting"] = stats.Waiting,
             ["timeouts"] = stats.Timeouts,
             ["usingFallback"] = stats.UsingFallback,
+            ["grantApplied"] = _dataSource.GrantApplied,
         };
+
+        if (_dataSource.Stopping)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy(
+                $"Budget '{_dataSource.BudgetName}': stopping; no more connections are admitted.", data: data));
+        }
+
+        if (_dataSource.FollowsGrants && !_dataSource.GrantApplied && !stats.UsingFallback)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy(
+                $"Budget '{_dataSource.BudgetName}': waiting for this pod's first ConnectionGrant above 0; opens wait until then.", data: data));
+        }
 
         var window = _dataSource.Options.HealthDegradedWindow;
         if (_dataSource.Gate.LastTimeoutTimestamp is { } last && _dataSource.Time.GetElapsedTime(last) < window)

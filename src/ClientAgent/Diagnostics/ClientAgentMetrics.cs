@@ -55,7 +55,7 @@ internal sealed class ClientAgentMetrics : IDisposable
             () =>
             {
                 var snapshot = gate.Snapshot();
-                var pool = physical.Measure();
+                var pool = physical.Measure() ?? default;
                 return (IEnumerable<Measurement<int>>)
                 [
                     new Measurement<int>(snapshot.InUse, [.. _tags, new("db.client.connection.state", "used")]),

@@ -2,186 +2,213 @@ using System.Threading.Channels;
 using k8s;
 using Microsoft.Extensions.Logging;
 using PoolOperator.Api;
+using PoolOperator.Api.Protocol;
 
 namespace PoolOperator.ClientAgent;
 
 /// <summary>
-/// Keeps a <see cref="BudgetedDataSource"/>'s limit at its pod's ConnectionGrant: watches the grant, applies each
-/// new limit (a shrink completes only when the physical connections are within it) and then acknowledges it in
-/// the grant's status. Until the first grant arrives opens are held; after
-/// <see cref="ClientAgentOptions.StartupGrantWait"/> the fallback limit applies. When the API cannot be reached
-/// the last applied limit stays in force.
+/// Keeps a <see cref="BudgetedDataSource"/>'s limit at its pod's ConnectionGrant, following protocol v2
+/// (docs/protocol.md) through <see cref="GrantFollower"/>, the decisions every agent shares. One reader applies, in
+/// order, everything that can change a decision: grant events, the startup timer, measurements, written
+/// acknowledgements and the stop signal. The watch, the timers and the status writer only post to it, on a channel that
+/// drops nothing.
 /// </summary>
+/// <remarks>
+/// <para>Starts closed (limit 0); a grant bound to another pod UID is ignored; a deleted grant closes everything; while the
+/// API is lost the last limit stays. A shrink lowers the gate first and is acknowledged only once measured to hold.</para>
+/// <para>When <c>RunAsync</c>'s token is cancelled (host stopping) the agent stops admitting, lets in-flight work finish
+/// within <see cref="ClientAgentOptions.StopGracePeriod"/>, closes every connection and writes <c>{Released, 0}</c> for the
+/// newest generation, so the operator moves the share before the pod object is gone; then <c>RunAsync</c> returns.</para>
+/// </remarks>
 public sealed class GrantAgent
 {
+    private static readonly TimeSpan MeasureTimeout = TimeSpan.FromSeconds(10);
+
     private readonly BudgetedDataSource _dataSource;
     private readonly GrantIdentity _identity;
+    private readonly string _podUid;
     private readonly GrantWatcher _watcher;
     private readonly GrantStatusWriter _writer;
     private readonly ClientAgentOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<GrantTarget> _targets = Channel.CreateBounded<GrantTarget>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
-    private volatile bool _grantSeen;
+    private readonly GrantFollower _follower;
+    private readonly Channel<AgentEvent> _events = Channel.CreateUnbounded<AgentEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private PoolFigures _figures;
+    private (string? Uid, long? Generation) _lastForeign;
 
     /// <summary>Creates an agent for <paramref name="dataSource"/> following the grant named by <paramref name="identity"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="identity"/> has no pod UID.</exception>
     public GrantAgent(BudgetedDataSource dataSource, IKubernetes client, GrantIdentity identity)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(identity);
+        if (string.IsNullOrEmpty(identity.PodUid))
+        {
+            throw new ArgumentException(
+                $"The grant identity needs the pod's UID: set PoolOperator:Agent:PodUid ({AgentEnvironment.PodUid}) from the downward API (fieldRef metadata.uid).",
+                nameof(identity));
+        }
+
         _dataSource = dataSource;
         _identity = identity;
+        _podUid = identity.PodUid;
         _options = dataSource.Options;
         _time = dataSource.Time;
         _logger = dataSource.LoggerFactory.CreateLogger<GrantAgent>();
+        _follower = new GrantFollower(_podUid, _options.MaxPoolSize);
         _watcher = new GrantWatcher(client, identity, _options, () => dataSource.Limit, _time, _logger);
         _writer = new GrantStatusWriter(client, identity, _options, _time, _logger);
     }
 
-    /// <summary>Runs until cancelled.</summary>
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled and the share is given back (or the stop grace period ends).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var fallback = _time.CreateTimer(
-            static state => ((GrantAgent)state!).OfferFallback(), this, _options.StartupGrantWait, Timeout.InfiniteTimeSpan);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var watch = _watcher.RunAsync(OnGrant, stop.Token);
+        using var background = new CancellationTokenSource();
+        using var startup = Timer(new AgentEvent.StartupWaitElapsed(), _options.StartupGrantWait, Timeout.InfiniteTimeSpan);
+        using var measure = Timer(new AgentEvent.MeasureDue(), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        using var refresh = Timer(new AgentEvent.StatusRefreshDue(), _options.StatusRefreshInterval, _options.StatusRefreshInterval);
+        using var grace = Timer(new AgentEvent.StopGraceElapsed(), Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        using var stop = cancellationToken.Register(() => Post(new AgentEvent.StopRequested()));
+        var watch = _watcher.RunAsync(Post, background.Token);
+        var writer = _writer.RunAsync(acknowledgement => Post(new AgentEvent.Written(acknowledgement)), background.Token);
         try
         {
-            await ApplyLoopAsync(stop.Token);
+            await ReadAsync(measure, grace);
         }
         finally
         {
-            await stop.CancelAsync();
-            await watch;
+            await background.CancelAsync();
+            await Task.WhenAll(watch, writer);
         }
     }
 
-    private void OnGrant(ConnectionGrant? grant)
+    private void Post(AgentEvent next) => _events.Writer.TryWrite(next);
+
+    private ITimer Timer(AgentEvent posted, TimeSpan due, TimeSpan period) =>
+        _time.CreateTimer(state => Post((AgentEvent)state!), posted, due, period);
+
+    /// <summary>The one reader: applies each event to the follower, then brings the gate, the pool and the status in line.</summary>
+    private async Task ReadAsync(ITimer measure, ITimer grace)
     {
-        if (grant is null)
+        int? couldHold = null;
+        while (true)
         {
-            AgentLog.GrantDeleted(_logger, _identity.BudgetName, _identity.Display, _dataSource.Limit);
+            var next = await _events.Reader.ReadAsync();
+            switch (next)
+            {
+                case AgentEvent.GrantSeen seen:
+                    Observe(seen.Grant);
+                    break;
+                case AgentEvent.GrantGone gone when _follower.HasGrant && (gone.GrantUid is null || gone.GrantUid == _follower.GrantUid):
+                    AgentLog.GrantDeleted(_logger, _identity.BudgetName, _identity.Display);
+                    _follower.GrantDeleted();
+                    break;
+                case AgentEvent.StartupWaitElapsed:
+                    _follower.StartupWaitElapsed(_options.FallbackLimit);
+                    if (!_follower.HasGrant && _follower.Limit > 0)
+                    {
+                        _dataSource.UsingFallback = true;
+                        _dataSource.Metrics.RecordFallback();
+                        AgentLog.FallbackApplied(_logger, _identity.BudgetName, _identity.Display, _options.StartupGrantWait, _follower.Limit);
+                    }
+
+                    break;
+                case AgentEvent.StatusRefreshDue:
+                    _figures = Figures();
+                    break;
+                case AgentEvent.Written written:
+                    _follower.Written(written.Acknowledgement);
+                    break;
+                case AgentEvent.StopRequested when !_follower.Stopping:
+                    AgentLog.Stopping(_logger, _identity.BudgetName, _identity.Display, _options.StopGracePeriod);
+                    _dataSource.Stopping = true;
+                    _follower.Stop();
+                    grace.Change(_options.StopGracePeriod, Timeout.InfiniteTimeSpan);
+                    break;
+                case AgentEvent.StopGraceElapsed:
+                    AgentLog.StopGraceElapsed(_logger, _identity.BudgetName, _identity.Display, _options.StopGracePeriod, couldHold, _follower.PendingAcknowledgement is not null);
+                    return;
+            }
+
+            couldHold = await SettleAsync(measure) ?? couldHold;
+            if (_follower.Stopping && !_follower.MeasurementNeeded && _follower.PendingAcknowledgement is null)
+            {
+                AgentLog.Released(_logger, _identity.BudgetName, _identity.Display);
+                return;
+            }
+        }
+    }
+
+    private void Observe(ConnectionGrant grant)
+    {
+        if (!string.Equals(grant.Spec.PodUid, _podUid, StringComparison.Ordinal))
+        {
+            var foreign = (grant.Metadata?.Uid, grant.Metadata?.Generation);
+            if (foreign != _lastForeign)
+            {
+                _lastForeign = foreign;
+                AgentLog.ForeignGrantIgnored(_logger, _identity.BudgetName, _identity.Display, grant.Spec.PodUid, _podUid);
+            }
+
             return;
         }
 
-        _grantSeen = true;
-        var target = GrantTarget.From(grant);
-        AgentLog.GrantReceived(_logger, _identity.BudgetName, _identity.Display, target.Generation, target.Limit);
-        _targets.Writer.TryWrite(target);
-    }
-
-    private void OfferFallback()
-    {
-        if (!_grantSeen)
+        if (_follower.Observe(grant))
         {
-            _targets.Writer.TryWrite(GrantTarget.Fallback(_options.FallbackLimit));
+            _dataSource.UsingFallback = false;
+            AgentLog.GrantReceived(_logger, _identity.BudgetName, _identity.Display, _follower.Generation, grant.Spec.Limit);
         }
     }
 
     /// <summary>
-    /// Applies targets one at a time. A newer target that asks for something else cancels the one in progress
-    /// (a shrink may be waiting for busy connections); a repeat of the same target (our own status write comes
-    /// back as an event) lets it finish.
+    /// Sets the gate to the follower's limit, measures when a shrink waits for its measurement (closing idle surplus on
+    /// the way), and publishes what the status should say. Returns what the pool could hold, when it was measured.
     /// </summary>
-    private async Task ApplyLoopAsync(CancellationToken cancellationToken)
+    private async Task<int?> SettleAsync(ITimer measure)
     {
-        Task<GrantTarget>? next = null;
-        Task? applying = null;
-        GrantTarget? current = null;
-        CancellationTokenSource? applyCancellation = null;
-        try
+        var pendingBefore = _follower.PendingAcknowledgement;
+        _dataSource.Resizer.SetLimit(_follower.Limit);
+        _dataSource.GrantApplied = _follower.HasApplied;
+        int? couldHold = null;
+        if (_follower.MeasurementNeeded)
         {
-            while (true)
+            try
             {
-                next ??= _targets.Reader.ReadAsync(cancellationToken).AsTask();
-                if (applying is not null && await Task.WhenAny(next, applying) == applying)
-                {
-                    await ObserveAsync(applying, current!);
-                    applying = null;
-                    continue;
-                }
-
-                var target = await next;
-                next = null;
-                if (applying is not null)
-                {
-                    if (target.SameWorkAs(current))
-                    {
-                        continue;
-                    }
-
-                    await applyCancellation!.CancelAsync();
-                    await ObserveAsync(applying, current!);
-                }
-
-                applyCancellation?.Dispose();
-                applyCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                current = target;
-                applying = ApplyAndAcknowledgeAsync(target, applyCancellation.Token);
+                using var bounded = new CancellationTokenSource(MeasureTimeout, _time);
+                couldHold = await _dataSource.Resizer.TrimAndMeasureAsync(bounded.Token);
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            if (applying is not null)
-            {
-                await ObserveAsync(applying, current!);
-            }
-        }
-        finally
-        {
-            applyCancellation?.Dispose();
-        }
-    }
-
-    private async Task ObserveAsync(Task applying, GrantTarget target)
-    {
-        try
-        {
-            await applying;
-        }
-        catch (OperationCanceledException)
-        {
-            // Replaced by a newer target, or shutting down.
-        }
-#pragma warning disable CA1031 // One failed apply must not stop the agent: the limit in force stays, and the next event retries.
-        catch (Exception exception)
+#pragma warning disable CA1031 // A failed measurement (server unreachable while closing surplus) acknowledges nothing and is retried.
+            catch (Exception exception)
 #pragma warning restore CA1031
-        {
-            AgentLog.ApplyFailed(_logger, exception, _identity.BudgetName, _identity.Display, target.Limit);
+            {
+                AgentLog.MeasureFailed(_logger, exception, _identity.BudgetName, _identity.Display, _follower.Limit);
+            }
+
+            if (couldHold is { } held)
+            {
+                _follower.Measured(held);
+            }
+
+            if (_follower.MeasurementNeeded)
+            {
+                measure.Change(_options.ResizePollInterval, Timeout.InfiniteTimeSpan);
+            }
         }
+
+        if (_follower.PendingAcknowledgement is { } pending && !Equals(pending, pendingBefore))
+        {
+            _figures = Figures();
+        }
+
+        _writer.Publish(_follower.PendingAcknowledgement, _follower.GrantUid, _figures);
+        return couldHold;
     }
 
-    private async Task ApplyAndAcknowledgeAsync(GrantTarget target, CancellationToken cancellationToken)
+    private PoolFigures Figures()
     {
-        var applied = await _dataSource.ApplyLimitAsync(target.Limit, cancellationToken);
-        if (target.IsFallback)
-        {
-            _dataSource.UsingFallback = true;
-            _dataSource.Metrics.RecordFallback();
-            AgentLog.FallbackApplied(_logger, _identity.BudgetName, _identity.Display, _options.StartupGrantWait, applied.Limit);
-            return;
-        }
-
-        _dataSource.UsingFallback = false;
-        if (target.IsAcknowledged(applied.Limit))
-        {
-            return;
-        }
-
-        var status = new ConnectionGrantStatus
-        {
-            AppliedLimit = applied.Limit,
-            ObservedGeneration = target.Generation,
-            InUse = applied.InUse,
-            Idle = applied.Physical.Idle,
-            Waiting = applied.Waiting,
-            UpdatedAt = _time.GetUtcNow().UtcDateTime,
-        };
-        if (await _writer.WriteAsync(status, cancellationToken))
-        {
-            AgentLog.GrantAcknowledged(_logger, _identity.BudgetName, _identity.Display, applied.Limit, target.Generation);
-        }
+        var stats = _dataSource.Stats();
+        return new PoolFigures(stats.InUse, stats.Idle, stats.Waiting);
     }
 }

@@ -6,7 +6,8 @@ namespace PoolOperator.ClientAgent;
 /// <param name="Namespace">The pod's namespace (<c>POD_NAMESPACE</c>).</param>
 /// <param name="PodName">The pod's name (<c>POD_NAME</c>).</param>
 /// <param name="BudgetName">The budget (<c>POOLOPERATOR_BUDGET</c>).</param>
-public sealed record GrantIdentity(string Namespace, string PodName, string BudgetName)
+/// <param name="PodUid">The pod's UID (<c>POD_UID</c>); only a grant bound to it is followed. Required by <see cref="GrantAgent"/>.</param>
+public sealed record GrantIdentity(string Namespace, string PodName, string BudgetName, string? PodUid = null)
 {
     /// <summary>The grant's name, as the operator names it.</summary>
     public string GrantName { get; } = ApiGroup.GrantName(PodName, BudgetName);
@@ -17,7 +18,7 @@ public sealed record GrantIdentity(string Namespace, string PodName, string Budg
         ArgumentNullException.ThrowIfNull(options);
         return string.IsNullOrEmpty(options.PodNamespace) || string.IsNullOrEmpty(options.PodName) || string.IsNullOrEmpty(options.BudgetName)
             ? null
-            : new GrantIdentity(options.PodNamespace, options.PodName, options.BudgetName);
+            : new GrantIdentity(options.PodNamespace, options.PodName, options.BudgetName, options.PodUid);
     }
 
     /// <summary><c>namespace/name</c> of the grant, for logs.</summary>

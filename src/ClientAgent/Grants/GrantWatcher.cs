@@ -9,7 +9,8 @@ namespace PoolOperator.ClientAgent;
 /// Follows one ConnectionGrant: lists it (by field selector on its name), then watches from the list's
 /// resourceVersion; when the watch ends (timeout, 410 Gone, a lost connection) it lists again, backing off while
 /// the API fails or ends watches at once.
-/// Every sighting is passed on (the state, not the event, matters); a deletion is passed on as null.
+/// Every sighting is posted to the agent's reader (the state, not the event, matters); so is a deletion, and a list
+/// that no longer has the grant (a deletion missed between two watches).
 /// </summary>
 internal sealed class GrantWatcher
 {
@@ -35,8 +36,8 @@ internal sealed class GrantWatcher
 
     private string FieldSelector => "metadata.name=" + _identity.GrantName;
 
-    /// <summary>Runs until cancelled, calling <paramref name="onGrant"/> for every sighting of the grant.</summary>
-    public async Task RunAsync(Action<ConnectionGrant?> onGrant, CancellationToken cancellationToken)
+    /// <summary>Runs until cancelled, posting every sighting of the grant.</summary>
+    public async Task RunAsync(Action<AgentEvent> post, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -44,9 +45,9 @@ internal sealed class GrantWatcher
             {
                 // One object: re-listing after every watch is cheap, and heals whatever a watch could miss
                 // (a resourceVersion the server no longer knows, an API server that lost its state).
-                var resourceVersion = await ListAsync(onGrant, cancellationToken);
+                var resourceVersion = await ListAsync(post, cancellationToken);
                 var started = _time.GetTimestamp();
-                await WatchAsync(resourceVersion, onGrant, cancellationToken);
+                await WatchAsync(resourceVersion, post, cancellationToken);
                 if (_time.GetElapsedTime(started) < MinimumHealthyWatch)
                 {
                     // A watch that ends at once points at a struggling server: do not hammer it.
@@ -73,7 +74,7 @@ internal sealed class GrantWatcher
         }
     }
 
-    private async Task<string> ListAsync(Action<ConnectionGrant?> onGrant, CancellationToken cancellationToken)
+    private async Task<string> ListAsync(Action<AgentEvent> post, CancellationToken cancellationToken)
     {
         var list = await _client.CustomObjects.ListNamespacedCustomObjectAsync<ConnectionGrantList>(
             group: ApiGroup.Group,
@@ -83,16 +84,13 @@ internal sealed class GrantWatcher
             fieldSelector: FieldSelector,
             cancellationToken: cancellationToken);
         var grant = list.Items.FirstOrDefault(item => item.Metadata.Name == _identity.GrantName);
-        if (grant is not null)
-        {
-            onGrant(grant);
-        }
+        post(grant is null ? new AgentEvent.GrantGone(GrantUid: null) : new AgentEvent.GrantSeen(grant));
 
         return list.Metadata.ResourceVersion ?? "";
     }
 
     /// <summary>One watch request, until it ends; an error other than 410 Gone is thrown.</summary>
-    private async Task WatchAsync(string resourceVersion, Action<ConnectionGrant?> onGrant, CancellationToken cancellationToken)
+    private async Task WatchAsync(string resourceVersion, Action<AgentEvent> post, CancellationToken cancellationToken)
     {
         Exception? watchError = null;
         var response = _client.CustomObjects.ListNamespacedCustomObjectWithHttpMessagesAsync(
@@ -121,10 +119,10 @@ internal sealed class GrantWatcher
                 {
                     case WatchEventType.Added:
                     case WatchEventType.Modified:
-                        onGrant(item);
+                        post(new AgentEvent.GrantSeen(item));
                         break;
                     case WatchEventType.Deleted:
-                        onGrant(null);
+                        post(new AgentEvent.GrantGone(item.Metadata?.Uid ?? ""));
                         break;
                 }
 

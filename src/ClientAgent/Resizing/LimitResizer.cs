@@ -4,14 +4,23 @@ using Npgsql;
 namespace PoolOperator.ClientAgent;
 
 /// <summary>
-/// Applies a new limit and says when it holds. Both directions set the gate at once. A limit holds when the
-/// gate hands out no more slots than it (so no open that was admitted earlier can still add a connection) and
-/// the pool holds no more physical connections than it. A raise holds at once; a shrink clears idle surplus
-/// (<see cref="NpgsqlDataSource.Clear"/> also marks busy connections to close when they come back) and polls
-/// until the busy surplus has come back.
+/// Changes the gate's limit and brings the physical connections down to it, closing only the surplus: from N to M
+/// exactly N - M physical connections close, idle ones at once and busy ones once they come back idle; the other M
+/// keep their backends (and with them their prepared statements). Like Go's <c>SetMaxOpenConns</c>.
 /// </summary>
+/// <remarks>
+/// <para>Npgsql 10 has no way to close one pooled connection: <see cref="NpgsqlDataSource.Clear"/> closes every idle
+/// one and marks every busy one (checked in <c>PoolingDataSource.Clear</c> and <c>Return</c> of 10.0.3), so a 30 to 29
+/// shrink would recycle 30 backends. Instead, each surplus idle connection is taken out of the pool (Npgsql hands out an
+/// idle connector before it opens a new one) and its backend ends itself with <c>pg_terminate_backend(pg_backend_pid())</c>,
+/// which every role may do to its own backends; Npgsql then drops the broken connector. Opens admitted meanwhile still find
+/// enough idle connectors: idle minus surplus is <c>limit - inUse</c>, exactly what the gate can admit.</para>
+/// <para>A shrink to 0 (stop, grant deleted) closes everything, so there <see cref="NpgsqlDataSource.Clear"/> is right.</para>
+/// </remarks>
 internal sealed class LimitResizer
 {
+    private const string EndOwnBackend = "SELECT pg_terminate_backend(pg_backend_pid())";
+
     private readonly ConnectionGate _gate;
     private readonly NpgsqlDataSource _pool;
     private readonly PhysicalConnectionMeter _physical;
@@ -32,7 +41,8 @@ internal sealed class LimitResizer
         _logger = logger;
     }
 
-    public async Task<LimitApplied> ApplyAsync(int requested, CancellationToken cancellationToken)
+    /// <summary>Sets the gate to <paramref name="requested"/> (at most the ceiling) and returns the limit now in force.</summary>
+    public int SetLimit(int requested)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(requested);
         var limit = Math.Min(requested, _ceiling);
@@ -43,34 +53,91 @@ internal sealed class LimitResizer
 
         var previous = _gate.Limit;
         _gate.SetLimit(limit);
-        var cleared = false;
+        if (limit != previous)
+        {
+            AgentLog.LimitApplied(_logger, _gate.BudgetName, limit, previous);
+        }
+
+        return limit;
+    }
+
+    /// <summary>
+    /// Closes idle physical connections above the gate's limit, then counts what this pool could hold now: the
+    /// connections the gate admitted (or the busy physical ones, if more) plus the idle physical ones. Null when the
+    /// physical connections cannot be measured: then no shrink may be acknowledged.
+    /// </summary>
+    public async Task<int?> TrimAndMeasureAsync(CancellationToken cancellationToken)
+    {
+        var limit = _gate.Limit;
+        if (_physical.Measure() is not { } physical)
+        {
+            return null;
+        }
+
+        var surplus = Math.Min(physical.Idle, physical.Total - limit);
+        if (surplus > 0)
+        {
+            if (limit == 0)
+            {
+                _pool.Clear();
+            }
+            else
+            {
+                for (var i = 0; i < surplus; i++)
+                {
+                    await CloseOneIdleAsync(cancellationToken);
+                }
+            }
+
+            if (_physical.Measure() is not { } after)
+            {
+                return null;
+            }
+
+            physical = after;
+        }
+
+        return CouldHold(_gate.Snapshot(), physical);
+    }
+
+    /// <summary>Sets the limit and completes once the pool holds no more than it (see <see cref="BudgetedDataSource.ApplyLimitAsync"/>).</summary>
+    public async Task<LimitApplied> ApplyAsync(int requested, CancellationToken cancellationToken)
+    {
+        var limit = SetLimit(requested);
         while (true)
         {
+            var held = await TrimAndMeasureAsync(cancellationToken);
             var gate = _gate.Snapshot();
-            var physical = _physical.Measure();
-            if (gate.InUse <= limit && physical.Total <= limit)
+            if (held <= limit && _physical.Measure() is { } physical)
             {
-                if (limit != previous)
-                {
-                    AgentLog.LimitApplied(_logger, _gate.BudgetName, limit, previous, physical.Total);
-                }
-
                 return new LimitApplied(limit, physical, gate.InUse, gate.Waiting);
             }
 
-            if (physical.Idle > 0 && physical.Total > limit)
-            {
-                _pool.Clear();
-            }
-            else if (!cleared)
-            {
-                // Mark the busy surplus to close when it comes back, instead of returning to the idle list.
-                _pool.Clear();
-            }
-
-            cleared = true;
-            AgentLog.ShrinkWaiting(_logger, _gate.BudgetName, limit, gate.InUse, physical.Total);
+            AgentLog.ShrinkWaiting(_logger, _gate.BudgetName, limit, gate.InUse, held);
             await Task.Delay(_pollInterval, _time, cancellationToken);
+        }
+    }
+
+    /// <summary>What the pool could hold: admissions (or busy connectors, if more: opens that bypassed nothing yet) plus idle connectors.</summary>
+    internal static int CouldHold(GateSnapshot gate, PhysicalConnections physical) => Math.Max(gate.InUse, physical.Used) + physical.Idle;
+
+    private async Task CloseOneIdleAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = _pool.CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(EndOwnBackend, connection);
+        try
+        {
+            // The backend processes its own termination before it answers; if an answer still came, the next statement meets the end.
+            for (var attempt = 0; attempt < 3 && connection.State == System.Data.ConnectionState.Open; attempt++)
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                command.CommandText = "SELECT 1";
+            }
+        }
+        catch (NpgsqlException exception) when (exception is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown } || connection.State != System.Data.ConnectionState.Open)
+        {
+            // Expected: the backend ended and Npgsql dropped the broken connector, so closing below returns nothing to the pool.
         }
     }
 }

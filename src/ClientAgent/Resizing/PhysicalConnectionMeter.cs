@@ -15,7 +15,9 @@ public readonly record struct PhysicalConnections(int Idle, int Used)
 /// Reads the physical connections of one Npgsql data source from Npgsql's own meter: the observable
 /// <c>db.client.connection.count</c> instrument, tagged <c>db.client.connection.pool.name</c> and
 /// <c>db.client.connection.state</c> (idle/used). Checked against Npgsql 10.0.3: Npgsql keeps its pool
-/// statistics internal, and this instrument is the public view of them.
+/// statistics internal, and this instrument is the public view of them. Npgsql reports both states of every live data
+/// source on each collection, so a pool that reported nothing means the instrument is absent: no measurement, and the
+/// agent acknowledges no shrink (it cannot tell what it holds).
 /// </summary>
 internal sealed class PhysicalConnectionMeter : IDisposable
 {
@@ -29,6 +31,7 @@ internal sealed class PhysicalConnectionMeter : IDisposable
     private readonly string _poolName;
     private int _idle;
     private int _used;
+    private bool _reported;
 
     public PhysicalConnectionMeter(string poolName)
     {
@@ -47,17 +50,18 @@ internal sealed class PhysicalConnectionMeter : IDisposable
         _listener.Start();
     }
 
-    /// <summary>Collects the instrument now and returns this pool's counts (zero when the pool reported nothing).</summary>
-    public PhysicalConnections Measure()
+    /// <summary>Collects the instrument now and returns this pool's counts, or null when the pool reported nothing.</summary>
+    public PhysicalConnections? Measure()
     {
         lock (_lock)
         {
             _idle = 0;
             _used = 0;
+            _reported = false;
 
             // Callbacks run synchronously on this thread, inside the lock (Lock is re-entrant).
             _listener.RecordObservableInstruments();
-            return new PhysicalConnections(_idle, _used);
+            return _reported ? new PhysicalConnections(_idle, _used) : null;
         }
     }
 
@@ -86,6 +90,7 @@ internal sealed class PhysicalConnectionMeter : IDisposable
 
         lock (_lock)
         {
+            _reported = true;
             if (connectionState == "idle")
             {
                 _idle += value;
