@@ -75,4 +75,7 @@ public static class BudgetConditionTypes
 
     /// <summary>At the HPA's maxReplicas a replica would get less than its minPerReplica.</summary>
     public const string StarvedAtMaxScale = "StarvedAtMaxScale";
+
+    /// <summary>The server shows more connections of the budget's pods than their holds allow: no raise while it lasts.</summary>
+    public const string Drifted = "Drifted";
 }

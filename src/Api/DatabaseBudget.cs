@@ -102,6 +102,13 @@ public sealed class DatabaseBudgetStatus
     [JsonPropertyName("serverMaxConnections")]
     public int? ServerMaxConnections { get; set; }
 
+    /// <summary>
+    /// The connections ordinary roles may open on the server (max_connections minus both reserved settings), as last
+    /// read through serverRef: a reconcile that cannot reach the server plans from it (no raises, shrinks go on).
+    /// </summary>
+    [JsonPropertyName("serverUsableConnections")]
+    public int? ServerUsableConnections { get; set; }
+
     /// <summary>The limit minus reserved connections: what the pods share.</summary>
     [JsonPropertyName("available")]
     public int? Available { get; set; }
@@ -113,6 +120,17 @@ public sealed class DatabaseBudgetStatus
     /// <summary>Sum of the grants' acknowledged status.appliedLimit.</summary>
     [JsonPropertyName("applied")]
     public int? Applied { get; set; }
+
+    /// <summary>Sum over every grant of the budget of what its pod may hold (docs/protocol.md, holds): at most available.</summary>
+    [JsonPropertyName("held")]
+    public int? Held { get; set; }
+
+    /// <summary>
+    /// Pods that still hold connections under a grant of this budget but are no longer part of its workloads (workload
+    /// removed from the budget, Deployment deleted, pod relabelled): counted, never raised, released when they stop.
+    /// </summary>
+    [JsonPropertyName("heldOutsideWorkloads")]
+    public List<string>? HeldOutsideWorkloads { get; set; }
 
     /// <summary>Number of pods holding a grant, for the printer column.</summary>
     [JsonPropertyName("pods")]
@@ -126,7 +144,7 @@ public sealed class DatabaseBudgetStatus
     [JsonPropertyName("workloads")]
     public List<WorkloadStatus>? Workloads { get; set; }
 
-    /// <summary>Ready, Progressing, Overcommitted, InvalidSpec, ServerUnreachable, StarvedAtMaxScale.</summary>
+    /// <summary>Ready, Progressing, Overcommitted, InvalidSpec, ServerUnreachable, StarvedAtMaxScale, Drifted.</summary>
     [JsonPropertyName("conditions")]
     public List<V1Condition>? Conditions { get; set; }
 }

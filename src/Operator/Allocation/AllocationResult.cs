@@ -4,7 +4,7 @@ namespace PoolOperator.Operator.Allocation;
 /// <param name="Available">The capacity that was divided.</param>
 /// <param name="Targets">Target limit per pod name, for every pod passed in.</param>
 /// <param name="Workloads">One row per workload, ordered by kind then name (ordinal).</param>
-/// <param name="Allocated">Sum of all slot shares (pods and empty slots); never above <paramref name="Available"/>.</param>
+/// <param name="Allocated">Sum of all slot shares; never above <paramref name="Available"/>.</param>
 /// <param name="Overcommitted">True when the minimums over all slots exceed the capacity and were scaled down.</param>
 public sealed record AllocationResult(
     int Available,

@@ -5,9 +5,9 @@ namespace PoolOperator.Operator.Allocation;
 /// no clock; the same input (in any order) gives the same output.
 /// </summary>
 /// <remarks>
-/// <para><b>Slots.</b> Each workload takes part with <c>max(desiredReplicas, live pods)</c> slots. Slots not
-/// backed by a pod yet ("empty slots") reserve their share, so a scale-up the HPA decided shrinks the
-/// existing pods before the new pods exist; a Terminating pod keeps its slot until it is gone.</para>
+/// <para><b>Slots.</b> Each workload takes part with one slot per pod passed in: the caller passes only the pods
+/// that can use connections now (agent up, not Terminating), so slots follow arrivals and the running pods keep
+/// their shares until a new pod can use its own. Pods not passed in target 0.</para>
 /// <para><b>Division.</b> Weighted max-min fairness with clamping (water-filling): a slot of weight w gets
 /// about <c>w * level</c>, clamped to [minPerReplica, maxPerReplica], with the level as high as the
 /// capacity allows. What a capped workload cannot take goes to the others. Shares are integers and
@@ -15,8 +15,7 @@ namespace PoolOperator.Operator.Allocation;
 /// workload whose next connection is cheapest (share + 1) / weight; on equal price to the workload
 /// that comes first by kind, then name (ordinal).</para>
 /// <para><b>Within a workload</b> slots differ by at most one. The slots that get the extra one are, in
-/// this order: pods that are not Terminating, by pod name (ordinal); then Terminating pods by name;
-/// then empty slots. So 90 over four pods a, b, c, d gives a=23, b=23, c=22, d=22.
+/// this order: pods that are not Terminating, by pod name (ordinal); then Terminating pods by name. So 90 over four pods a, b, c, d gives a=23, b=23, c=22, d=22.
 /// (Pending and Running are not told apart, so a pod starting up does not move the extras.)</para>
 /// <para><b>Overcommit.</b> When the minimums over all slots exceed the capacity, every workload's
 /// total is scaled to <c>slots * minPerReplica * available / sumOfMinimums</c>, rounded down, and

@@ -4,9 +4,9 @@ namespace PoolOperator.Operator.Allocation;
 /// <param name="Kind">The workload's kind.</param>
 /// <param name="Name">The workload's name.</param>
 /// <param name="Slots"><c>max(desiredReplicas, live pods)</c>.</param>
-/// <param name="Pods">Live pods (Pending, Running, Terminating).</param>
+/// <param name="Pods">Pods with a slot.</param>
 /// <param name="PerReplica">The smallest share of the workload's slots: the smallest pod target when it has pods; 0 without slots.</param>
-/// <param name="SlotTotal">Sum of the shares of all its slots, including empty slots that reserve capacity for pods to come.</param>
+/// <param name="SlotTotal">Sum of the shares of all its slots, one per pod with a slot.</param>
 /// <param name="HpaMaxReplicas">The HPA's maxReplicas, when an HPA targets the workload.</param>
 /// <param name="PerReplicaAtMaxScale">
 /// The smallest per-slot share if every workload with an HPA had <c>hpaMaxReplicas</c> slots

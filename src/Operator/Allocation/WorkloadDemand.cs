@@ -11,7 +11,7 @@ namespace PoolOperator.Operator.Allocation;
 /// <param name="MaxPerReplica">The most a replica may get (at least <paramref name="MinPerReplica"/>); null means no cap.</param>
 /// <param name="DesiredReplicas">The workload's spec.replicas (at least 0), as the HPA set it.</param>
 /// <param name="HpaMaxReplicas">The maxReplicas of the HPA targeting the workload (at least 0); null when there is none.</param>
-/// <param name="Pods">The workload's pods that may hold connections: Pending, Running and Terminating.</param>
+/// <param name="Pods">The workload's pods that have a slot: their agent is up (grant phase Waiting or Active) and they are not Terminating.</param>
 public sealed record WorkloadDemand(
     string Kind,
     string Name,
@@ -23,8 +23,9 @@ public sealed record WorkloadDemand(
     IReadOnlyList<LivePod> Pods)
 {
     /// <summary>
-    /// Slots the workload takes part in the division with: <c>max(DesiredReplicas, Pods.Count)</c>.
-    /// A decided scale-up reserves shares for pods that do not exist yet; a terminating pod keeps its slot.
+    /// Slots the workload takes part in the division with: one per pod that can use connections now. Slots follow
+    /// arrivals: a scale-up the HPA decided reserves nothing until the new pods' agents are up, so the running pods
+    /// keep their shares meanwhile (docs/allocation.md). <see cref="DesiredReplicas"/> is reported, not divided by.
     /// </summary>
-    public int Slots => Math.Max(DesiredReplicas, Pods.Count);
+    public int Slots => Pods.Count;
 }

@@ -23,27 +23,25 @@ public sealed record WorkloadResources(
 /// <summary>Everything one reconcile of a budget reads, taken from the caches at one moment.</summary>
 /// <param name="Budget">The budget.</param>
 /// <param name="Workloads">Its workloads, in spec order.</param>
-/// <param name="Grants">The budget's grants, by pod name, including those of pods that are gone.</param>
+/// <param name="Grants">Every grant labelled with the budget, including those of pods that are gone or outside its workloads.</param>
+/// <param name="PodsByUid">Every pod of the namespace that may hold connections, by UID (pods outside the workloads included).</param>
 public sealed record BudgetSnapshot(
     DatabaseBudget Budget,
     IReadOnlyList<WorkloadResources> Workloads,
-    IReadOnlyDictionary<string, ConnectionGrant> Grants)
+    IReadOnlyList<ConnectionGrant> Grants,
+    IReadOnlyDictionary<string, V1Pod> PodsByUid)
 {
-    /// <summary>The input of the allocator.</summary>
-    public IReadOnlyList<WorkloadDemand> Demands() =>
-        [.. Workloads.Select(w => new WorkloadDemand(
-            w.Spec.Kind,
-            w.Spec.Name,
-            w.Spec.Weight,
-            w.Spec.MinPerReplica,
-            w.Spec.MaxPerReplica,
-            w.DesiredReplicas,
-            w.HpaMaxReplicas,
-            [.. w.Pods.Select(p => new LivePod(p.Metadata.Name, BudgetResources.Phase(p)))]))];
+    /// <summary>The grant bound to each pod UID.</summary>
+    public IReadOnlyDictionary<string, ConnectionGrant> GrantsByPodUid()
+    {
+        var byUid = new Dictionary<string, ConnectionGrant>(StringComparer.Ordinal);
+        foreach (var grant in Grants)
+        {
+            byUid.TryAdd(Planning.GrantIdentity.PodUid(grant), grant);
+        }
 
-    /// <summary>The grants as the planner reads them.</summary>
-    public IReadOnlyDictionary<string, Planning.GrantState> GrantStates() =>
-        Grants.ToDictionary(g => g.Key, g => new Planning.GrantState(g.Value.Spec.Limit, g.Value.Status?.AppliedLimit), StringComparer.Ordinal);
+        return byUid;
+    }
 }
 
 /// <summary>
@@ -97,19 +95,13 @@ public sealed class BudgetResources
             workloads.Add(new WorkloadResources(spec, found, found ? desired : 0, hpa?.Spec.MinReplicas, hpa?.Spec.MaxReplicas, mine));
         }
 
-        var grants = new Dictionary<string, ConnectionGrant>(StringComparer.Ordinal);
-        foreach (var grant in Grants(ObjectKey.Of(budget)))
+        var byUid = new Dictionary<string, V1Pod>(StringComparer.Ordinal);
+        foreach (var pod in pods.Where(p => !string.IsNullOrEmpty(p.Metadata.Uid)))
         {
-            var pod = string.IsNullOrEmpty(grant.Spec.PodName)
-                ? (grant.Metadata.Labels?.TryGetValue(ApiGroup.PodLabel, out var label) == true ? label : null)
-                : grant.Spec.PodName;
-            if (!string.IsNullOrEmpty(pod))
-            {
-                grants[pod] = grant;
-            }
+            byUid[pod.Metadata.Uid] = pod;
         }
 
-        return new BudgetSnapshot(budget, workloads, grants);
+        return new BudgetSnapshot(budget, workloads, Grants(ObjectKey.Of(budget)), byUid);
     }
 
     /// <summary>True for a pod that may hold connections: not Succeeded and not Failed.</summary>

@@ -17,17 +17,20 @@ public sealed record BudgetAssessment
     /// <summary>The server's limits, when read through serverRef.</summary>
     public ServerDiscovery.ServerLimits? ServerLimits { get; init; }
 
+    /// <summary>The server's usable connections planned from: read now, or the last known when the server failed.</summary>
+    public int? ServerUsableConnections { get; init; }
+
+    /// <summary>Drifts found by comparing pg_stat_activity with the holds; empty when the server agrees.</summary>
+    public IReadOnlyList<string> Drift { get; init; } = [];
+
     /// <summary>The capacity divided, when known.</summary>
     public int? Available { get; init; }
 
     /// <summary>What was gathered.</summary>
     public BudgetSnapshot? Snapshot { get; init; }
 
-    /// <summary>The allocator's decision.</summary>
-    public AllocationResult? Allocation { get; init; }
-
-    /// <summary>The planner's decision, as written.</summary>
-    public GrantPlan? Plan { get; init; }
+    /// <summary>The reconcile's decision: allocation and plan.</summary>
+    public BudgetDecisionResult? Decision { get; init; }
 }
 
 /// <summary>
@@ -57,11 +60,12 @@ public static class BudgetStatus
                 .Set(BudgetConditionTypes.InvalidSpec, true, "SpecInvalid", message)
                 .Keep(BudgetConditionTypes.ServerUnreachable)
                 .Keep(BudgetConditionTypes.Overcommitted)
-                .Keep(BudgetConditionTypes.StarvedAtMaxScale);
+                .Keep(BudgetConditionTypes.StarvedAtMaxScale)
+                .Keep(BudgetConditionTypes.Drifted);
             return KeepFigures(old, generation, conditions);
         }
 
-        if (assessment.ServerError is { } serverError)
+        if (assessment.ServerError is { } serverError && assessment.Decision is null)
         {
             conditions
                 .Set(BudgetConditionTypes.Ready, false, BudgetConditionTypes.ServerUnreachable, "The server's limits are unknown; grants are left as they are.")
@@ -69,24 +73,38 @@ public static class BudgetStatus
                 .Set(BudgetConditionTypes.InvalidSpec, false, "SpecValid", "The spec is valid.")
                 .Set(BudgetConditionTypes.ServerUnreachable, true, serverError.Reason, serverError.Message)
                 .Keep(BudgetConditionTypes.Overcommitted)
-                .Keep(BudgetConditionTypes.StarvedAtMaxScale);
+                .Keep(BudgetConditionTypes.StarvedAtMaxScale)
+                .Keep(BudgetConditionTypes.Drifted);
             return KeepFigures(old, generation, conditions);
         }
 
         var snapshot = assessment.Snapshot ?? throw new ArgumentException("A valid assessment carries a snapshot.", nameof(assessment));
-        var allocation = assessment.Allocation ?? throw new ArgumentException("A valid assessment carries an allocation.", nameof(assessment));
-        var plan = assessment.Plan ?? throw new ArgumentException("A valid assessment carries a plan.", nameof(assessment));
-
-        var applied = plan.Limits.Keys.Sum(pod => snapshot.Grants.TryGetValue(pod, out var g) ? g.Status?.AppliedLimit ?? 0 : 0);
-        var acknowledged = plan.Limits.Keys.Count(p => snapshot.Grants.TryGetValue(p, out var g)
-            && g.Spec.Limit == allocation.Targets[p] && g.Status?.AppliedLimit == allocation.Targets[p]);
+        var decision = assessment.Decision ?? throw new ArgumentException("A valid assessment carries a decision.", nameof(assessment));
+        var allocation = decision.Allocation;
+        var plan = decision.Plan;
+        var grants = snapshot.GrantsByPodUid();
+        var applied = grants.Values.Sum(g => Api.Protocol.GrantHolds.IsAcknowledged(g) ? Math.Max(0, g.Status?.AppliedLimit ?? 0) : 0);
+        var acknowledged = plan.Targets.Count(t => grants.TryGetValue(t.Key, out var g)
+            && g.Spec.Limit == t.Value && Api.Protocol.GrantHolds.IsAcknowledged(g) && g.Status?.AppliedLimit == t.Value);
         var missing = snapshot.Workloads.Where(w => !w.Found).Select(w => $"{w.Spec.Kind} {w.Spec.Name}").ToList();
 
         SetReadiness(conditions, plan, acknowledged, missing);
         conditions.Set(BudgetConditionTypes.InvalidSpec, false, "SpecValid", "The spec is valid.");
+        conditions.Set(
+            BudgetConditionTypes.Drifted,
+            assessment.Drift.Count > 0,
+            assessment.Drift.Count > 0 ? "ServerShowsMoreThanHeld" : "ServerAgrees",
+            assessment.Drift.Count > 0
+                ? "pg_stat_activity shows more than the holds allow; no raise while it lasts: " + string.Join("; ", assessment.Drift) + "."
+                : "The server shows no more connections of the budget's pods than their holds allow.");
         if (budget.Spec.ServerRef is null)
         {
             conditions.Set(BudgetConditionTypes.ServerUnreachable, false, "NoServerRef", "spec.maxConnections is used; no server is read.");
+        }
+        else if (assessment.ServerError is { } degraded)
+        {
+            conditions.Set(BudgetConditionTypes.ServerUnreachable, true, degraded.Reason,
+                $"{degraded.Message} Planning from the last known limits ({assessment.ServerUsableConnections} usable connections): shrinks go on, no raises.");
         }
         else
         {
@@ -115,11 +133,14 @@ public static class BudgetStatus
         return new DatabaseBudgetStatus
         {
             ObservedGeneration = generation,
-            ServerMaxConnections = assessment.ServerLimits?.MaxConnections,
+            ServerMaxConnections = assessment.ServerLimits?.MaxConnections ?? old?.ServerMaxConnections,
+            ServerUsableConnections = assessment.ServerUsableConnections,
             Available = assessment.Available,
-            Granted = plan.Limits.Values.Sum(),
+            Granted = grants.Values.Sum(g => Math.Max(0, g.Spec.Limit)),
             Applied = applied,
-            Pods = plan.Limits.Count,
+            Held = (int)Math.Min(int.MaxValue, plan.Held),
+            HeldOutsideWorkloads = decision.HeldOutsideWorkloads.Count > 0 ? [.. decision.HeldOutsideWorkloads] : null,
+            Pods = plan.Targets.Count,
             PerReplica = PerReplicaSummary(allocation),
             Workloads = [.. allocation.Workloads.Select(w => Row(w, snapshot))],
             Conditions = conditions.ToList(),
@@ -131,7 +152,7 @@ public static class BudgetStatus
         if (plan.Settled && missing.Count == 0)
         {
             conditions
-                .Set(BudgetConditionTypes.Ready, true, Settled, $"All {plan.Limits.Count} pods hold their target, acknowledged.")
+                .Set(BudgetConditionTypes.Ready, true, Settled, $"All {plan.Targets.Count} pods hold their target, acknowledged.")
                 .Set(BudgetConditionTypes.Progressing, false, Settled, "No rebalance is in progress.");
             return;
         }
@@ -144,7 +165,8 @@ public static class BudgetStatus
             return;
         }
 
-        var progress = $"{acknowledged} of {plan.Limits.Count} pods hold their target, acknowledged.";
+        var progress = $"{acknowledged} of {plan.Targets.Count} pods hold their target, acknowledged."
+            + (plan.RaisesWithheld ? " Raises are withheld (server limits unknown or drift)." : "");
         conditions
             .Set(BudgetConditionTypes.Ready, false, "Rebalancing", progress + (missing.Count > 0 ? $" Not found: {string.Join(", ", missing)}." : ""))
             .Set(
@@ -186,7 +208,10 @@ public static class BudgetStatus
     {
         ObservedGeneration = generation,
         ServerMaxConnections = old?.ServerMaxConnections,
+        ServerUsableConnections = old?.ServerUsableConnections,
         Available = old?.Available,
+        Held = old?.Held,
+        HeldOutsideWorkloads = old?.HeldOutsideWorkloads,
         Granted = old?.Granted,
         Applied = old?.Applied,
         Pods = old?.Pods,

@@ -9,10 +9,17 @@ using PoolOperator.Operator.Planning;
 
 namespace PoolOperator.Operator.Budgets;
 
+/// <summary>How a plan's writes went.</summary>
+/// <param name="Writes">Writes that landed.</param>
+/// <param name="Conflicts">Writes refused because the grant changed since it was read (409): the budget is re-read.</param>
+/// <param name="Fenced">Every grant of the budget was fenced for the term given (so raises may follow in this term).</param>
+public sealed record UpdateOutcome(int Writes, int Conflicts, bool Fenced = false);
+
 /// <summary>
-/// Brings a budget's ConnectionGrants to a <see cref="GrantPlan"/>: deletes grants of pods that
-/// are gone, writes shrinks, creates new grants, then writes raises. Each write goes through to
-/// the grant cache at once, so the next plan counts it even before its watch event arrives.
+/// Brings a budget's ConnectionGrants to a <see cref="GrantPlan"/>, in the plan's order: deletes, shrinks, creates,
+/// then (after the term's fence) raises. Every write carries the grant's resourceVersion as a precondition, so a
+/// decision made on a stale cache, or by a leader whose term ended, never lands; a 409 is counted and the budget is
+/// re-read. Each write goes through to the grant cache at once, so the next plan counts it before its watch event.
 /// </summary>
 public sealed class BudgetUpdate
 {
@@ -29,73 +36,133 @@ public sealed class BudgetUpdate
         this.metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
     }
 
-    /// <summary>Writes the plan; returns the number of writes.</summary>
-    public async Task<int> ApplyAsync(BudgetSnapshot snapshot, GrantPlan plan, CancellationToken cancellationToken)
+    /// <summary>Writes the plan; <paramref name="term"/> non-null means the budget's grants must be fenced before raises.</summary>
+    public async Task<UpdateOutcome> ApplyAsync(BudgetSnapshot snapshot, BudgetDecisionResult decision, string? term, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        ArgumentNullException.ThrowIfNull(plan);
-        var writes = 0;
-        foreach (var pod in plan.Delete)
+        ArgumentNullException.ThrowIfNull(decision);
+        var plan = decision.Plan;
+        var byUid = new Dictionary<string, ConnectionGrant>(snapshot.GrantsByPodUid(), StringComparer.Ordinal);
+        int writes = 0, conflicts = 0;
+        void Count(bool? landed)
         {
-            await DeleteAsync(snapshot.Grants[pod], cancellationToken);
-            writes++;
+            if (landed == true)
+            {
+                writes++;
+            }
+            else if (landed == false)
+            {
+                conflicts++;
+            }
         }
 
-        var shrinks = plan.Update.Where(p => plan.Limits[p] < snapshot.Grants[p].Spec.Limit);
-        var raises = plan.Update.Where(p => plan.Limits[p] > snapshot.Grants[p].Spec.Limit);
-        foreach (var pod in shrinks)
+        foreach (var delete in plan.Deletes)
         {
-            await PatchLimitAsync(snapshot.Grants[pod], plan.Limits[pod], cancellationToken);
-            writes++;
+            var grant = byUid[delete.PodUid];
+            if (delete.Reason == DeleteReason.PodGone && await PodAliveAsync(grant, delete.PodUid, cancellationToken))
+            {
+                // The cache has not seen the pod (yet): it keeps being counted until the pod is really gone.
+                continue;
+            }
+
+            Count(await DeleteAsync(grant, cancellationToken));
         }
 
-        var owners = snapshot.Workloads
-            .SelectMany(w => w.Pods.Select(p => (Pod: p, Workload: w.Spec.Name)))
-            .ToDictionary(x => x.Pod.Metadata.Name, StringComparer.Ordinal);
-        foreach (var pod in plan.Create)
+        foreach (var shrink in plan.Shrinks)
         {
-            var (podObject, workload) = owners[pod];
-            await CreateAsync(snapshot.Budget, podObject, workload, plan.Limits[pod], cancellationToken);
-            writes++;
+            var (landed, _) = await PatchAsync(byUid[shrink.PodUid], new { spec = new { limit = shrink.Limit, hold = shrink.Hold } }, cancellationToken);
+            Count(landed);
         }
 
-        foreach (var pod in raises)
+        foreach (var uid in plan.Creates)
         {
-            await PatchLimitAsync(snapshot.Grants[pod], plan.Limits[pod], cancellationToken);
-            writes++;
+            Count(await CreateAsync(snapshot, snapshot.PodsByUid[uid], cancellationToken));
         }
 
-        return writes;
+        if (plan.Raises.Count == 0)
+        {
+            return new UpdateOutcome(writes, conflicts);
+        }
+
+        if (term is not null)
+        {
+            // One writer: before the first raise of a term, every grant of the budget is touched with its
+            // resourceVersion. A write of the previous term still in flight either landed before (this fence fails
+            // and the budget is re-read) or carries an older resourceVersion and is refused.
+            foreach (var (uid, grant) in byUid.ToList())
+            {
+                var (landed, fenced) = await PatchAsync(grant, new { metadata = new { annotations = new Dictionary<string, string> { [ApiGroup.TermAnnotation] = term } } }, cancellationToken);
+                if (landed != true)
+                {
+                    return new UpdateOutcome(writes, conflicts + 1);
+                }
+
+                byUid[uid] = fenced!;
+            }
+        }
+
+        var wasFenced = term is not null;
+
+        foreach (var raise in plan.Raises)
+        {
+            var (landed, _) = await PatchAsync(byUid[raise.PodUid], new { spec = new { limit = raise.Limit, hold = raise.Hold } }, cancellationToken);
+            Count(landed);
+        }
+
+        return new UpdateOutcome(writes, conflicts, wasFenced);
     }
 
-    /// <summary>Deletes grants, e.g. every grant of a deleted budget.</summary>
-    public async Task DeleteAllAsync(IEnumerable<ConnectionGrant> doomed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Drains the grants of a deleted budget: a grant whose pod holds nothing is deleted, the others are lowered to 0
+    /// and deleted once their agents acknowledge it (or their pods are gone). Deleting a grant whose pod still holds
+    /// connections would let a budget of the same name (a GitOps replace) give them away again.
+    /// </summary>
+    /// <returns>The number of grants still draining.</returns>
+    public async Task<int> DrainAsync(IEnumerable<ConnectionGrant> grantsOfBudget, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(doomed);
-        foreach (var grant in doomed)
+        ArgumentNullException.ThrowIfNull(grantsOfBudget);
+        var draining = 0;
+        foreach (var grant in grantsOfBudget)
         {
-            await DeleteAsync(grant, cancellationToken);
+            var uid = GrantIdentity.PodUid(grant);
+            if (Api.Protocol.GrantHolds.Held(grant) == 0 || (uid.Length > 0 && !await PodAliveAsync(grant, uid, cancellationToken)))
+            {
+                await DeleteAsync(grant, cancellationToken);
+                continue;
+            }
+
+            draining++;
+            if (grant.Spec.Limit > 0)
+            {
+                await PatchAsync(grant, new { spec = new { limit = 0, hold = Api.Protocol.GrantHolds.HoldWith(grant, 0) } }, cancellationToken);
+            }
         }
+
+        return draining;
     }
 
-    private async Task CreateAsync(DatabaseBudget budget, V1Pod pod, string workload, int limit, CancellationToken cancellationToken)
+    /// <summary>The grant's metadata for a new pod: name, labels fitted to label values, owner by UID.</summary>
+    public static ConnectionGrant NewGrant(DatabaseBudget budget, V1Pod pod, string workload)
     {
-        var ns = budget.Metadata.NamespaceProperty;
-        var grant = new ConnectionGrant
+        ArgumentNullException.ThrowIfNull(budget);
+        ArgumentNullException.ThrowIfNull(pod);
+        ArgumentNullException.ThrowIfNull(workload);
+        return new ConnectionGrant
         {
             Metadata = new V1ObjectMeta
             {
                 Name = ApiGroup.GrantName(pod.Metadata.Name, budget.Metadata.Name),
-                NamespaceProperty = ns,
+                NamespaceProperty = budget.Metadata.NamespaceProperty,
                 Labels = new Dictionary<string, string>
                 {
-                    [ApiGroup.BudgetLabel] = budget.Metadata.Name,
-                    [ApiGroup.WorkloadLabel] = workload,
-                    [ApiGroup.PodLabel] = pod.Metadata.Name,
+                    [ApiGroup.BudgetLabel] = LabelValues.Fit(budget.Metadata.Name),
+                    [ApiGroup.WorkloadLabel] = LabelValues.Fit(workload),
+                    [ApiGroup.PodLabel] = LabelValues.Fit(pod.Metadata.Name),
+                    [ApiGroup.PodUidLabel] = LabelValues.Fit(pod.Metadata.Uid),
                 },
 
-                // Owned by the pod, so the grant goes with it; not a controller reference, and it
-                // must not hold up the pod's deletion.
+                // Owned by the pod (by UID), so the grant goes with it; not a controller reference, and it must not
+                // hold up the pod's deletion.
                 OwnerReferences =
                 [
                     new V1OwnerReference
@@ -112,55 +179,104 @@ public sealed class BudgetUpdate
             Spec = new ConnectionGrantSpec
             {
                 PodName = pod.Metadata.Name,
+                PodUid = pod.Metadata.Uid,
                 BudgetName = budget.Metadata.Name,
                 WorkloadName = workload,
-                Limit = limit,
+                Limit = 0,
+                Hold = 0,
             },
         };
-
-        var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync<ConnectionGrant>(
-            grant, ApiGroup.Group, ApiGroup.Version, ns, ApiGroup.GrantPlural, cancellationToken: cancellationToken);
-        grants.WriteThrough(created);
-        metrics.GrantWritten("create");
     }
 
-    private async Task PatchLimitAsync(ConnectionGrant grant, int limit, CancellationToken cancellationToken)
+    private async Task<bool?> CreateAsync(BudgetSnapshot snapshot, V1Pod pod, CancellationToken cancellationToken)
     {
-        // A merge patch of spec.limit alone: the agent writes status concurrently, and a replace
-        // would fail on every acknowledgement it raced with.
-        var patch = new V1Patch(new { spec = new { limit } }, V1Patch.PatchType.MergePatch);
-        ConnectionGrant patched;
+        var workload = snapshot.Workloads.FirstOrDefault(w => w.Pods.Any(p => p.Metadata.Uid == pod.Metadata.Uid))?.Spec.Name ?? "";
         try
         {
-            patched = await client.CustomObjects.PatchNamespacedCustomObjectAsync<ConnectionGrant>(
-                patch, ApiGroup.Group, ApiGroup.Version, grant.Metadata.NamespaceProperty, ApiGroup.GrantPlural, grant.Metadata.Name, cancellationToken: cancellationToken);
+            var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync<ConnectionGrant>(
+                NewGrant(snapshot.Budget, pod, workload), ApiGroup.Group, ApiGroup.Version, pod.Metadata.NamespaceProperty, ApiGroup.GrantPlural, cancellationToken: cancellationToken);
+            grants.WriteThrough(created);
+            metrics.GrantWritten("create");
+            return true;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // A grant of that name exists that the cache has not seen (an earlier pod of the name, or a write of the
+            // previous term): re-read.
+            return false;
+        }
+    }
+
+    private async Task<(bool? Landed, ConnectionGrant? Patched)> PatchAsync(ConnectionGrant grant, object change, CancellationToken cancellationToken)
+    {
+        // A merge patch carrying metadata.resourceVersion is a precondition: the API server refuses it with 409 when
+        // the grant changed since it was read. The fields of the change are merged next to it.
+        var body = MergeWithResourceVersion(change, grant.Metadata.ResourceVersion);
+        try
+        {
+            var patched = await client.CustomObjects.PatchNamespacedCustomObjectAsync<ConnectionGrant>(
+                new V1Patch(body, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, grant.Metadata.NamespaceProperty, ApiGroup.GrantPlural, grant.Metadata.Name, cancellationToken: cancellationToken);
+            grants.WriteThrough(patched);
+            metrics.GrantWritten("update");
+            return (true, patched);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {
             // The garbage collector took the grant with its pod between the cache's view and this write.
-            // Nothing to change: the cache forgets it, and the watch event of the pod's deletion brings
-            // the next reconcile, which plans without it.
             grants.DeleteThrough(ObjectKey.Of(grant));
-            return;
+            return (null, null);
         }
-
-        grants.WriteThrough(patched);
-        metrics.GrantWritten("update");
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return (false, null);
+        }
     }
 
-    private async Task DeleteAsync(ConnectionGrant grant, CancellationToken cancellationToken)
+    private static Dictionary<string, object?> MergeWithResourceVersion(object change, string? resourceVersion)
+    {
+        var json = System.Text.Json.JsonSerializer.SerializeToNode(change)!.AsObject();
+        var metadata = json["metadata"]?.AsObject() ?? [];
+        json.Remove("metadata");
+        metadata["resourceVersion"] = resourceVersion;
+        json["metadata"] = metadata;
+        return System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, object?>>(json.ToJsonString())!;
+    }
+
+    private async Task<bool> PodAliveAsync(ConnectionGrant grant, string podUid, CancellationToken cancellationToken)
     {
         try
         {
+            var pod = await client.CoreV1.ReadNamespacedPodAsync(GrantIdentity.PodName(grant), grant.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
+            return BudgetDecision.IsSamePodAlive(pod, podUid);
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool?> DeleteAsync(ConnectionGrant grant, CancellationToken cancellationToken)
+    {
+        var options = new V1DeleteOptions
+        {
+            Preconditions = new V1Preconditions { Uid = grant.Metadata.Uid, ResourceVersion = grant.Metadata.ResourceVersion },
+        };
+        try
+        {
             await client.CustomObjects.DeleteNamespacedCustomObjectAsync(
-                ApiGroup.Group, ApiGroup.Version, grant.Metadata.NamespaceProperty, ApiGroup.GrantPlural, grant.Metadata.Name, cancellationToken: cancellationToken);
+                ApiGroup.Group, ApiGroup.Version, grant.Metadata.NamespaceProperty, ApiGroup.GrantPlural, grant.Metadata.Name, options, cancellationToken: cancellationToken);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {
             // Already gone (the garbage collector followed the pod): the goal is reached.
         }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            return false;
+        }
 
         grants.DeleteThrough(ObjectKey.Of(grant));
         metrics.GrantWritten("delete");
+        return true;
     }
 }

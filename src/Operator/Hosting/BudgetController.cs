@@ -94,6 +94,7 @@ public sealed partial class BudgetController : BackgroundService
             await informers.Pods.RefreshAsync(leading.Token);
             await informers.Grants.RefreshAsync(leading.Token);
             await informers.Budgets.RefreshAsync(leading.Token);
+            reconciler.StartTerm();
             foreach (var budget in informers.Budgets.Cache.List())
             {
                 queue.Add(ObjectKey.Of(budget));

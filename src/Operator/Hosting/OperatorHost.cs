@@ -104,6 +104,7 @@ public static class OperatorHost
         services.AddSingleton<BudgetResources>();
         services.AddSingleton<BudgetUpdate>();
         services.AddSingleton<BudgetStatusWriter>();
+        services.AddSingleton<BudgetReporter>();
         services.AddSingleton(sp => new ServerLimitsSource(
             sp.GetRequiredService<IKubernetes>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -1,105 +1,161 @@
+using PoolOperator.Api;
+using PoolOperator.Api.Protocol;
+
 namespace PoolOperator.Operator.Planning;
 
+/// <summary>Everything one plan reads.</summary>
+/// <param name="Available">The budget's capacity, at least 0.</param>
+/// <param name="Grants">Every grant of the budget, whatever its pod: with a target, without, gone or unknown.</param>
+/// <param name="Pods">The pods known to exist that the budget cares about: its workloads' pods and the pods of its grants.</param>
+/// <param name="RaisesAllowed">False while the server limits are stale, drift is reported or the term has not fenced.</param>
+public sealed record PlannerInput(
+    int Available,
+    IReadOnlyList<ConnectionGrant> Grants,
+    IReadOnlyList<PlannedPod> Pods,
+    bool RaisesAllowed = true);
+
 /// <summary>
-/// Moves the pods' grants towards their targets without ever breaking the invariant
-/// <c>sum over pods of max(limit, appliedLimit) &lt;= available</c>. Pure: no I/O, no clock; the
-/// state is read from the grants every time, so nothing is remembered between reconciles.
+/// Moves the grants towards their targets without ever breaking the invariant
+/// <c>sum over every grant of the budget of GrantHolds.Held &lt;= available</c>. Pure: no I/O, no clock; the state is
+/// read from the grant objects every time, so a restarted operator or a new leader plans the same.
+/// See docs/protocol.md, "What the operator does".
 /// </summary>
 /// <remarks>
-/// <para><b>Shrink first.</b> A target below a pod's current limit is written at once.</para>
-/// <para><b>Grow only from free capacity.</b> <c>free = available - sum(max(limit, appliedLimit))</c> over the
-/// pods with a target, taken from the grants as they are before this plan: a shrink written now frees
-/// nothing until its agent acknowledges it (its appliedLimit still holds the old value), and an
-/// unacknowledged grant counts with its limit. Pods below their target are then raised in this order:
-/// largest deficit (target minus held) first, then pod name (ordinal); each takes
-/// <c>min(deficit, free)</c>. A raise costs only what it adds above the pod's held value. A pod
-/// without a grant gets one at <c>min(target, free)</c>, possibly 0.</para>
-/// <para><b>Over budget.</b> When the grants already break the invariant (the capacity dropped), the plan
-/// only shrinks; new grants start at 0.</para>
-/// <para><b>Convergence.</b> If the targets sum to at most the capacity and do not change, and every agent
-/// acknowledges after each plan, the limits equal the targets, acknowledged, after two plan rounds:
-/// the first writes all shrinks (and what grows fit), after their acknowledgement every pod holds at most
-/// its target, so the second round's free capacity covers every remaining deficit.</para>
+/// <para><b>Delete</b> a grant only when its pod (by UID) is not known to exist (the writer confirms with a live
+/// read), or when its pod gets no grant any more (Terminating, outside the workloads) and holds nothing.</para>
+/// <para><b>Create</b> a grant at limit 0 for every pod of the workloads that has none, unless a grant of the same
+/// name (an earlier pod of that name) still exists: it goes first.</para>
+/// <para><b>Shrink first.</b> A limit above the pod's target is lowered at once (a pod without a slot targets 0; a
+/// pod outside the workloads keeps its limit). A grant acknowledged at its generation with an appliedLimit below its
+/// limit (an agent restarted and enforces less) is lowered to the appliedLimit, so the next raise is a new
+/// generation the agent applies. Every write carries <c>spec.hold = GrantHolds.HoldWith</c>.</para>
+/// <para><b>Grow only from free capacity.</b> <c>free = available - sum of held over every grant</c>, before this
+/// plan: a shrink frees nothing until acknowledged. Pods below their target are raised, largest deficit (target
+/// minus held) first, then pod name (ordinal); a raise costs what it adds above what the pod holds anyway. A pod
+/// written by a shrink in this plan is not raised in it. No raise when the holds exceed the capacity or raises are
+/// not allowed.</para>
+/// <para><b>Damping</b>: see <see cref="GrantDamping"/>.</para>
 /// </remarks>
 public static class GrantPlanner
 {
     /// <summary>Plans one reconcile's grant writes.</summary>
-    /// <param name="available">The budget's capacity, at least 0.</param>
-    /// <param name="targets">The allocator's target per pod (<see cref="Allocation.AllocationResult.Targets"/>); each at least 0.</param>
-    /// <param name="grants">The existing grants per pod name, including those of pods that have gone.</param>
-    /// <returns>The limits to write and the grants to create or delete.</returns>
     /// <exception cref="ArgumentException">A negative capacity or target; the message names it.</exception>
-    public static GrantPlan Plan(
-        int available,
-        IReadOnlyDictionary<string, int> targets,
-        IReadOnlyDictionary<string, GrantState> grants)
+    public static GrantPlan Plan(PlannerInput input)
     {
-        ArgumentNullException.ThrowIfNull(targets);
-        ArgumentNullException.ThrowIfNull(grants);
-        ArgumentOutOfRangeException.ThrowIfNegative(available);
-        foreach (var (pod, target) in targets)
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentOutOfRangeException.ThrowIfNegative(input.Available, nameof(input.Available));
+        var pods = new Dictionary<string, PlannedPod>(StringComparer.Ordinal);
+        foreach (var pod in input.Pods)
         {
-            if (target < 0)
+            if (pod.Target is < 0)
             {
-                throw new ArgumentException($"The target of pod '{pod}' must be at least 0 (is {target}).", nameof(targets));
+                throw new ArgumentException($"The target of pod '{pod.Name}' must be at least 0 (is {pod.Target}).", nameof(input));
+            }
+
+            pods[pod.Uid] = pod;
+        }
+
+        var grants = new Dictionary<string, ConnectionGrant>(StringComparer.Ordinal);
+        var namesTaken = new HashSet<string>(StringComparer.Ordinal);
+        long held = 0;
+        long heldWithoutSlot = 0;
+        foreach (var grant in input.Grants.OrderBy(GrantIdentity.PodUid, StringComparer.Ordinal))
+        {
+            var uid = GrantIdentity.PodUid(grant);
+            var podHeld = GrantHolds.Held(grant);
+            held += podHeld;
+            namesTaken.Add(GrantIdentity.PodName(grant));
+            if (!pods.TryGetValue(uid, out var owner) || owner.Target is null)
+            {
+                heldWithoutSlot += podHeld;
+            }
+
+            // A second grant bound to one UID (never written by the operator) is counted, never touched.
+            grants.TryAdd(uid, grant);
+        }
+
+        var currentLimits = pods.Values
+            .Where(p => p.Target is not null && grants.ContainsKey(p.Uid))
+            .ToDictionary(p => p.Uid, p => Math.Max(0, grants[p.Uid].Spec.Limit), StringComparer.Ordinal);
+        var slotTargets = pods.Values.Where(p => p.Target is not null).ToDictionary(p => p.Uid, p => p.Target!.Value, StringComparer.Ordinal);
+        var targets = GrantDamping.Damp(input.Available, slotTargets, currentLimits, heldWithoutSlot);
+
+        var deletes = new List<GrantDelete>();
+        var shrinks = new List<GrantWrite>();
+        var limits = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (uid, grant) in grants)
+        {
+            if (uid.Length == 0)
+            {
+                continue;
+            }
+
+            if (!pods.TryGetValue(uid, out var pod))
+            {
+                deletes.Add(new GrantDelete(uid, DeleteReason.PodGone));
+                continue;
+            }
+
+            var limit = Math.Max(0, grant.Spec.Limit);
+            var ceiling = pod.Target is not null ? targets[uid] : pod.Standing == PodStanding.OutsideWorkloads ? limit : 0;
+            var next = limit;
+            if (GrantHolds.IsAcknowledged(grant) && (grant.Status?.AppliedLimit ?? 0) < next)
+            {
+                // The agent enforces less than the limit (a restarted process): lower the limit to what it enforces,
+                // so that the next raise is a new generation it applies.
+                next = Math.Max(0, grant.Status?.AppliedLimit ?? 0);
+            }
+
+            next = Math.Min(next, ceiling);
+            limits[uid] = next;
+            if (next < limit)
+            {
+                shrinks.Add(new GrantWrite(uid, next, GrantHolds.HoldWith(grant, next)));
+            }
+            else if (pod.Standing != PodStanding.InWorkloads && limit == 0 && GrantHolds.Held(grant) == 0)
+            {
+                deletes.Add(new GrantDelete(uid, DeleteReason.Released));
             }
         }
 
-        var pods = targets.Keys.Order(StringComparer.Ordinal).ToList();
-        long held = 0;
-        var settled = true;
-        foreach (var pod in pods)
-        {
-            var state = grants.GetValueOrDefault(pod);
-            held += state.Held;
-            settled &= state.Limit == targets[pod] && state.AppliedLimit == targets[pod];
-        }
+        var creates = pods.Values
+            .Where(p => p.Standing == PodStanding.InWorkloads && !grants.ContainsKey(p.Uid) && !namesTaken.Contains(p.Name))
+            .Select(p => p.Uid)
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
-        var limits = new Dictionary<string, int>(pods.Count, StringComparer.Ordinal);
-        foreach (var pod in pods)
-        {
-            // Shrink first; everything else keeps its limit (a new grant starts at 0) until grown below.
-            var current = Math.Max(0, grants.GetValueOrDefault(pod).Limit ?? 0);
-            limits[pod] = Math.Min(current, targets[pod]);
-        }
-
-        var free = available - held;
+        var free = input.Available - held;
         var overBudget = free < 0;
-        if (!overBudget)
+        var shrunk = shrinks.Select(s => s.PodUid).ToHashSet(StringComparer.Ordinal);
+        var wanting = targets
+            .Where(t => grants.ContainsKey(t.Key) && !shrunk.Contains(t.Key) && limits[t.Key] < t.Value)
+            .Select(t => (Uid: t.Key, Target: t.Value, Held: GrantHolds.Held(grants[t.Key])))
+            .OrderByDescending(x => x.Target - x.Held)
+            .ThenBy(x => pods[x.Uid].Name, StringComparer.Ordinal)
+            .ThenBy(x => x.Uid, StringComparer.Ordinal)
+            .ToList();
+        var raises = new List<GrantWrite>();
+        var withheld = wanting.Count > 0 && !input.RaisesAllowed;
+        if (!overBudget && input.RaisesAllowed)
         {
-            free = Grow(pods, targets, grants, limits, free);
+            foreach (var (uid, target, podHeld) in wanting)
+            {
+                // Up to what the pod may hold anyway the raise costs nothing.
+                var costFree = Math.Min(target, podHeld);
+                var bought = (int)Math.Min(target - costFree, free);
+                var next = Math.Max(limits[uid], costFree + bought);
+                if (next > limits[uid])
+                {
+                    free -= bought;
+                    limits[uid] = next;
+                    raises.Add(new GrantWrite(uid, next, GrantHolds.HoldWith(grants[uid], next)));
+                }
+            }
         }
 
-        var create = pods.Where(p => grants.GetValueOrDefault(p).Limit is null).ToList();
-        var update = pods.Where(p => grants.GetValueOrDefault(p).Limit is { } old && old != limits[p]).ToList();
-        var delete = grants.Keys.Where(p => !targets.ContainsKey(p)).Order(StringComparer.Ordinal).ToList();
-        return new GrantPlan(limits, create, update, delete, held, free, overBudget, settled);
-    }
-
-    /// <summary>Raises pods towards their targets from <paramref name="free"/>; returns what is left.</summary>
-    private static long Grow(
-        List<string> pods,
-        IReadOnlyDictionary<string, int> targets,
-        IReadOnlyDictionary<string, GrantState> grants,
-        Dictionary<string, int> limits,
-        long free)
-    {
-        var wanting = pods
-            .Select(p => (Pod: p, Held: grants.GetValueOrDefault(p).Held))
-            .Where(x => targets[x.Pod] > limits[x.Pod])
-            .OrderByDescending(x => targets[x.Pod] - x.Held)
-            .ThenBy(x => x.Pod, StringComparer.Ordinal);
-        foreach (var (pod, podHeld) in wanting)
-        {
-            var target = targets[pod];
-
-            // Up to what the pod holds anyway (an acknowledged higher limit) the raise is free of cost.
-            var costFree = Math.Min(target, podHeld);
-            var bought = Math.Min(target - costFree, free);
-            free -= bought;
-            limits[pod] = (int)Math.Max(limits[pod], costFree + bought);
-        }
-
-        return free;
+        var settled = deletes.Count == 0 && creates.Count == 0 && shrinks.Count == 0 && raises.Count == 0
+            && targets.All(t => grants.TryGetValue(t.Key, out var g) && g.Spec.Limit == t.Value
+                && GrantHolds.IsAcknowledged(g) && g.Status?.AppliedLimit == t.Value);
+        return new GrantPlan(deletes, creates, shrinks, raises, targets, held, free, overBudget, settled, withheld);
     }
 }

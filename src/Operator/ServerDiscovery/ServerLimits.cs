@@ -7,6 +7,12 @@ namespace PoolOperator.Operator.ServerDiscovery;
 /// <param name="ServerVersion">The server's version number (server_version_num).</param>
 public sealed record ServerLimits(int MaxConnections, int SuperuserReservedConnections, int ReservedConnections, int ServerVersion)
 {
+    /// <summary>
+    /// Client backends by application_name (the agents set it to their pod name), sampled from pg_stat_activity with
+    /// the limits; empty when not sampled.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ConnectionsByApplication { get; init; } = new Dictionary<string, int>(StringComparer.Ordinal);
+
     /// <summary>Connections ordinary roles may open: max_connections minus both reserved settings.</summary>
     public int UsableConnections => MaxConnections - SuperuserReservedConnections - ReservedConnections;
 }

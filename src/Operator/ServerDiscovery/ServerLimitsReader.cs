@@ -36,12 +36,28 @@ public static class ServerLimitsReader
             var reserved = version >= 160000
                 ? int.Parse(await ShowAsync(connection, "reserved_connections", cancellationToken), CultureInfo.InvariantCulture)
                 : 0;
-            return new ServerLimits(max, superuser, reserved, version);
+            return new ServerLimits(max, superuser, reserved, version) { ConnectionsByApplication = await ActivityAsync(connection, cancellationToken) };
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException or FormatException)
         {
             throw new ServerDiscoveryException("ConnectionFailed", $"Could not read the limits of {builder.Host}:{builder.Port}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>The server is the judge: what each application (pod) really has open.</summary>
+    private static async Task<Dictionary<string, int>> ActivityAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var byApplication = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using var command = new NpgsqlCommand(
+            "SELECT application_name, count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY application_name",
+            connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            byApplication[reader.IsDBNull(0) ? "" : reader.GetString(0)] = reader.GetInt32(1);
+        }
+
+        return byApplication;
     }
 
     private static async Task<string> ShowAsync(NpgsqlConnection connection, string setting, CancellationToken cancellationToken)
