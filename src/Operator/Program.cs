@@ -39,3 +39,9 @@ catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connectio
     await Console.Error.WriteLineAsync($"pool-operator: cannot serve /healthz, /readyz and /metrics: {ex.Message} Set Operator:HttpPort (env Operator__HttpPort) to a free port.");
     return 2;
 }
+catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+{
+    // The configuration binder's message names the setting (e.g. 'Operator:ApiQps') and the type it wants.
+    await Console.Error.WriteLineAsync("pool-operator: invalid configuration: " + ex.Message);
+    return 2;
+}

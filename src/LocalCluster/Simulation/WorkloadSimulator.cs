@@ -176,24 +176,31 @@ public sealed class WorkloadSimulator : IAsyncDisposable
 
         _clock.Retain(pods.Select(p => p.Metadata.Uid ?? "").ToHashSet(StringComparer.Ordinal));
 
+        // Pods by their controller's uid, once per round: matching every pod against every workload
+        // is 10 million checks a round at 1,000 workloads of 10 pods.
+        var byOwner = pods
+            .Select(p => (Pod: p, Owner: p.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true)?.Uid))
+            .Where(x => x.Owner is not null)
+            .ToLookup(x => x.Owner!, x => x.Pod, StringComparer.Ordinal);
+
         DateTimeOffset? due = null;
         foreach (var deployment in deployments)
         {
             var workload = SimulatedWorkload.From(deployment);
-            due = Earliest(due, await SimulateAsync(workload, pods, owned => _controller.ReconcileAsync(deployment, owned, cancellationToken), cancellationToken).ConfigureAwait(false));
+            due = Earliest(due, await SimulateAsync(workload, byOwner[workload.Uid], owned => _controller.ReconcileAsync(deployment, owned, cancellationToken), cancellationToken).ConfigureAwait(false));
         }
 
         foreach (var statefulSet in statefulSets)
         {
             var workload = SimulatedWorkload.From(statefulSet);
-            due = Earliest(due, await SimulateAsync(workload, pods, owned => _controller.ReconcileAsync(statefulSet, owned, cancellationToken), cancellationToken).ConfigureAwait(false));
+            due = Earliest(due, await SimulateAsync(workload, byOwner[workload.Uid], owned => _controller.ReconcileAsync(statefulSet, owned, cancellationToken), cancellationToken).ConfigureAwait(false));
         }
 
         return due;
     }
 
     /// <summary>Tends one workload's pods, then reconciles the workload; a failure stays with this workload.</summary>
-    private async Task<DateTimeOffset?> SimulateAsync(SimulatedWorkload workload, List<V1Pod> pods, Func<IReadOnlyList<V1Pod>, Task> reconcile, CancellationToken cancellationToken)
+    private async Task<DateTimeOffset?> SimulateAsync(SimulatedWorkload workload, IEnumerable<V1Pod> pods, Func<IReadOnlyList<V1Pod>, Task> reconcile, CancellationToken cancellationToken)
     {
         try
         {

@@ -18,6 +18,21 @@ public sealed class BudgetInformers
     /// <summary>Index of grants by their budget: <c>namespace/budget</c> (from the budget label).</summary>
     public const string GrantsByBudget = "budget";
 
+    /// <summary>Index of pods by their controlling owner: <c>namespace/Kind/name</c> (a ReplicaSet for a Deployment's pods, the StatefulSet for its own).</summary>
+    public const string PodsByOwner = "owner";
+
+    /// <summary>
+    /// The grants' label selector: the operator writes every grant with the budget label, so the
+    /// API filters out whatever else someone created.
+    /// </summary>
+    public const string GrantSelector = ApiGroup.BudgetLabel;
+
+    /// <summary>
+    /// The pods' field selector: a Succeeded or Failed pod holds no connection, so the API leaves
+    /// those out (a pod that finishes arrives as deleted), which keeps finished Job pods out of memory.
+    /// </summary>
+    public const string PodFieldSelector = "status.phase!=Succeeded,status.phase!=Failed";
+
     /// <summary>Index of HPAs by their scale target: <c>namespace/Kind/name</c>.</summary>
     public const string HpasByTarget = "target";
 
@@ -33,18 +48,31 @@ public sealed class BudgetInformers
 
         // Only budgets resync: every other kind maps to budgets anyway, so one pass over the budgets
         // reconciles everything.
-        Budgets = new Informer<DatabaseBudget>(KubernetesSources.Budgets(client), scope, settings, time, logger);
+        // Every kind is listed in pages and trimmed to what the reconciler reads before it is
+        // cached (CacheTransforms); with watchNamespaces set, each informer lists and watches each
+        // namespace on its own instead of the whole cluster.
+        Budgets = new Informer<DatabaseBudget>(
+            KubernetesSources.Budgets(client, new() { Transform = CacheTransforms.WithoutManagedFields }), scope, settings, time, logger);
         settings = settings with { ResyncPeriod = TimeSpan.Zero };
-        Grants = new Informer<ConnectionGrant>(KubernetesSources.Grants(client), scope, settings, time, logger);
-        Pods = new Informer<V1Pod>(KubernetesSources.Pods(client), scope, settings, time, logger);
-        Deployments = new Informer<V1Deployment>(KubernetesSources.Deployments(client), scope, settings, time, logger);
-        StatefulSets = new Informer<V1StatefulSet>(KubernetesSources.StatefulSets(client), scope, settings, time, logger);
-        Hpas = new Informer<V2HorizontalPodAutoscaler>(KubernetesSources.HorizontalPodAutoscalers(client), scope, settings, time, logger);
+        Grants = new Informer<ConnectionGrant>(
+            KubernetesSources.Grants(client, new() { LabelSelector = GrantSelector, Transform = CacheTransforms.WithoutManagedFields }), scope, settings, time, logger);
+        Pods = new Informer<V1Pod>(
+            KubernetesSources.Pods(client, new() { FieldSelector = PodFieldSelector, Transform = CacheTransforms.Pod }), scope, settings, time, logger);
+        Deployments = new Informer<V1Deployment>(
+            KubernetesSources.Deployments(client, new() { Transform = CacheTransforms.Deployment }), scope, settings, time, logger);
+        StatefulSets = new Informer<V1StatefulSet>(
+            KubernetesSources.StatefulSets(client, new() { Transform = CacheTransforms.StatefulSet }), scope, settings, time, logger);
+        Hpas = new Informer<V2HorizontalPodAutoscaler>(
+            KubernetesSources.HorizontalPodAutoscalers(client, new() { Transform = CacheTransforms.HorizontalPodAutoscaler }), scope, settings, time, logger);
 
         Budgets.Cache.AddIndexer(BudgetsByWorkload, budget => budget.Spec.Workloads.Select(w => WorkloadIndex(budget.Metadata.NamespaceProperty, w.Kind, w.Name)));
         Grants.Cache.AddIndexer(GrantsByBudget, grant =>
             grant.Metadata.Labels?.TryGetValue(ApiGroup.BudgetLabel, out var budget) == true
                 ? [grant.Metadata.NamespaceProperty + "/" + budget]
+                : []);
+        Pods.Cache.AddIndexer(PodsByOwner, pod =>
+            pod.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true) is { } owner
+                ? [WorkloadIndex(pod.Metadata.NamespaceProperty, owner.Kind, owner.Name)]
                 : []);
         Hpas.Cache.AddIndexer(HpasByTarget, hpa =>
             hpa.Spec?.ScaleTargetRef is { } target

@@ -16,6 +16,9 @@ public sealed class ObjectCache<T>
     private readonly Dictionary<string, Func<T, IEnumerable<string>>> indexers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<string, HashSet<ObjectKey>>> indices = new(StringComparer.Ordinal);
 
+    // Always kept: List(namespace) and a namespace's relist must not scan every namespace.
+    private readonly Dictionary<string, Dictionary<ObjectKey, T>> byNamespace = new(StringComparer.Ordinal);
+
     /// <summary>Number of objects held.</summary>
     public int Count
     {
@@ -69,9 +72,12 @@ public sealed class ObjectCache<T>
     {
         lock (gate)
         {
-            return namespaceName is null
-                ? [.. items.Values]
-                : [.. items.Where(pair => pair.Key.Namespace == namespaceName).Select(pair => pair.Value)];
+            if (namespaceName is null)
+            {
+                return [.. items.Values];
+            }
+
+            return byNamespace.TryGetValue(namespaceName, out var inNamespace) ? [.. inNamespace.Values] : [];
         }
     }
 
@@ -144,9 +150,11 @@ public sealed class ObjectCache<T>
                 }
             }
 
-            var gone = items.Keys
-                .Where(key => (namespaceName is null || key.Namespace == namespaceName)
-                    && !seen.Contains(key)
+            IEnumerable<ObjectKey> scope = namespaceName is null
+                ? items.Keys
+                : byNamespace.TryGetValue(namespaceName, out var inNamespace) ? inNamespace.Keys : [];
+            var gone = scope
+                .Where(key => !seen.Contains(key)
                     && !ResourceVersions.IsOlder(listResourceVersion, items[key].Metadata.ResourceVersion))
                 .ToList();
             foreach (var key in gone)
@@ -162,6 +170,13 @@ public sealed class ObjectCache<T>
     {
         RemoveLocked(key);
         items[key] = obj;
+        if (!byNamespace.TryGetValue(key.Namespace, out var inNamespace))
+        {
+            inNamespace = [];
+            byNamespace[key.Namespace] = inNamespace;
+        }
+
+        inNamespace[key] = obj;
         foreach (var (name, indexFunc) in indexers)
         {
             foreach (var value in indexFunc(obj))
@@ -176,6 +191,11 @@ public sealed class ObjectCache<T>
         if (!items.Remove(key, out var old))
         {
             return null;
+        }
+
+        if (byNamespace.TryGetValue(key.Namespace, out var inNamespace) && inNamespace.Remove(key) && inNamespace.Count == 0)
+        {
+            byNamespace.Remove(key.Namespace);
         }
 
         foreach (var (name, indexFunc) in indexers)

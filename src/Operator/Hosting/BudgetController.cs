@@ -92,7 +92,7 @@ public sealed partial class BudgetController : BackgroundService
             // plan from state at least as new as the API's at the start of the term. Pods too: a
             // grant whose pod this replica has not seen yet would otherwise look orphaned.
             await informers.Pods.RefreshAsync(leading.Token);
-            await informers.Grants.RefreshAsync(leading.Token);
+            await informers.Grants.ReplaceFromFreshListAsync(leading.Token);
             await informers.Budgets.RefreshAsync(leading.Token);
             reconciler.StartTerm();
             foreach (var budget in informers.Budgets.Cache.List())

@@ -15,6 +15,7 @@ using PoolOperator.Operator.Events;
 using PoolOperator.Operator.Hosting.Metrics;
 using PoolOperator.Operator.Leadership;
 using PoolOperator.Operator.ServerDiscovery;
+using OpenTelemetry.Metrics;
 
 namespace PoolOperator.Operator.Hosting;
 
@@ -87,9 +88,19 @@ public static class OperatorHost
         });
 
         services.AddSingleton(kubernetes);
-        services.AddSingleton<IKubernetes>(_ => new Kubernetes(kubernetes));
-        services.AddSingleton<MetricsRegistry>();
         services.AddSingleton<OperatorMetrics>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<OperatorOptions>>().Value;
+            return new ApiRateLimitHandler(options.ApiQps, options.ApiBurst, sp.GetRequiredService<OperatorMetrics>());
+        });
+        services.AddSingleton<IKubernetes>(sp => new Kubernetes(kubernetes, sp.GetRequiredService<ApiRateLimitHandler>()));
+
+        // The operator's meter and the runtime's own (GC heap, working set) at /metrics; a scrape
+        // is rendered afresh, not served from the exporter's short response cache.
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(OperatorMetrics.MeterName, "System.Runtime")
+            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton<Leadership.Leadership>();
         services.AddSingleton<LeaderElectionService>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaderElectionService>());
@@ -135,7 +146,6 @@ public static class OperatorHost
             controller.CachesSynced
                 ? Results.Text("ready\n")
                 : Results.Text("caches are still listing\n", statusCode: StatusCodes.Status503ServiceUnavailable));
-        app.MapGet("/metrics", (OperatorMetrics metrics) =>
-            Results.Text(metrics.Registry.Render(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapPrometheusScrapingEndpoint("/metrics");
     }
 }

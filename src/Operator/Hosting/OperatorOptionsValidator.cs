@@ -52,6 +52,16 @@ public sealed partial class OperatorOptionsValidator : IValidateOptions<Operator
             errors.Add($"{Prefix}ServerRetryDelay must be positive, not {options.ServerRetryDelay}.");
         }
 
+        if (!double.IsFinite(options.ApiQps) || options.ApiQps <= 0 || options.ApiQps > 10_000)
+        {
+            errors.Add($"{Prefix}ApiQps must be a number of requests per second above 0 and at most 10000, not {options.ApiQps}.");
+        }
+
+        if (options.ApiBurst is < 1 or > 100_000)
+        {
+            errors.Add($"{Prefix}ApiBurst must be between 1 and 100000, not {options.ApiBurst}.");
+        }
+
         ValidateLeaderElection(options.LeaderElection, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

@@ -1,4 +1,5 @@
 using PoolOperator.Api;
+using PoolOperator.Operator.Controller;
 using Xunit.Abstractions;
 
 namespace PoolOperator.Operator.Tests.Budgets;
@@ -49,8 +50,7 @@ public sealed class ScalingTests(ITestOutputHelper output)
         var row = Assert.Single(budget.Status!.Workloads!);
         Assert.Equal((4, 4, 22, 6, 15), (row.DesiredReplicas, row.Pods, row.PerReplica, row.HpaMaxReplicas, row.PerReplicaAtMaxScale));
         Assert.Contains(budget.Status.Conditions!, c => c.Type == BudgetConditionTypes.StarvedAtMaxScale && c.Status == "False");
-        var scaleToAcknowledged = op.Metrics.Registry.Histogram("pooloperator_scale_to_acknowledged_seconds", "", [], "namespace", "budget");
-        await Eventually.TrueAsync(() => scaleToAcknowledged.Count(TestCluster.Ns, Budget) == 2, "the first division and the step were each timed until acknowledged");
+        await Eventually.TrueAsync(() => op.Metrics.ScaleAcknowledgedCount(new ObjectKey(TestCluster.Ns, Budget)) == 2, "the first division and the step were each timed until acknowledged");
     }
 
     [Fact]

@@ -22,19 +22,23 @@ public sealed class HostingTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative))).StatusCode);
         await Eventually.TrueAsync(async () => (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK, "ready once the caches synced");
 
+        (string, string)[] budget = [("namespace", "default"), ("budget", "orders-db")];
         var metrics = await Eventually.ValueAsync(
             () => http.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
-            text => text.Contains("pooloperator_budget_applied_connections{namespace=\"default\",budget=\"orders-db\"} 90", StringComparison.Ordinal),
+            text => PrometheusText.Value(text, "pooloperator_budget_applied_connections", budget) == 90,
             "the applied gauge reaches 90");
         Assert.Contains("# TYPE pooloperator_reconciles_total counter", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE pooloperator_reconcile_errors_total counter", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE pooloperator_reconcile_duration_seconds histogram", metrics, StringComparison.Ordinal);
-        Assert.Contains("pooloperator_reconcile_duration_seconds_bucket{le=\"+Inf\"}", metrics, StringComparison.Ordinal);
-        Assert.Contains("pooloperator_workqueue_depth ", metrics, StringComparison.Ordinal);
-        Assert.Contains("pooloperator_budget_available_connections{namespace=\"default\",budget=\"orders-db\"} 90", metrics, StringComparison.Ordinal);
-        Assert.Contains("pooloperator_budget_granted_connections{namespace=\"default\",budget=\"orders-db\"} 90", metrics, StringComparison.Ordinal);
-        Assert.Contains("pooloperator_scale_to_acknowledged_seconds_count{namespace=\"default\",budget=\"orders-db\"} 1", metrics, StringComparison.Ordinal);
-        Assert.Contains("pooloperator_leader 1", metrics, StringComparison.Ordinal);
+        Assert.True(PrometheusText.Value(metrics, "pooloperator_reconcile_duration_seconds_bucket", ("le", "+Inf")) >= 1, metrics);
+        Assert.NotNull(PrometheusText.Value(metrics, "pooloperator_workqueue_depth"));
+        Assert.Equal(90, PrometheusText.Value(metrics, "pooloperator_budget_available_connections", budget));
+        Assert.Equal(90, PrometheusText.Value(metrics, "pooloperator_budget_granted_connections", budget));
+        Assert.Equal(1, PrometheusText.Value(metrics, "pooloperator_scale_to_acknowledged_seconds_count", budget));
+        Assert.Equal(1, PrometheusText.Value(metrics, "pooloperator_grant_writes_total", ("operation", "create")));
+        Assert.Equal(1, PrometheusText.Value(metrics, "pooloperator_leader"));
+        Assert.True(PrometheusText.Value(metrics, "pooloperator_api_requests_total", ("method", "GET")) >= 6, "lists and watches of six kinds are counted");
+        Assert.True(PrometheusText.Value(metrics, "dotnet_gc_last_collection_heap_size_bytes") > 0 || metrics.Contains("dotnet_process_memory_working_set_bytes", StringComparison.Ordinal), "the runtime's memory is exported");
     }
 
     [Fact]
@@ -54,6 +58,38 @@ public sealed class HostingTests(ITestOutputHelper output)
         Assert.Contains(ex.Failures, f => f.StartsWith("Operator:HttpPort", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.StartsWith("Operator:WatchNamespaces:0", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.StartsWith("Operator:LeaderElection:LeaseDuration", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Operator:ApiQps", "0")]
+    [InlineData("Operator:ApiQps", "NaN")]
+    [InlineData("Operator:ApiBurst", "0")]
+    public void Rate_limit_options_out_of_range_are_named(string setting, string value)
+    {
+        var options = new OperatorOptions();
+        if (setting.EndsWith("Qps", StringComparison.Ordinal))
+        {
+            options.ApiQps = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            options.ApiBurst = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var result = new OperatorOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        Assert.Contains(result.Failures!, f => f.StartsWith(setting, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_malformed_rate_limit_option_stops_the_start_naming_the_setting()
+    {
+        await using var cluster = await TestCluster.StartAsync(output);
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => cluster.StartOperatorAsync(settings: new Dictionary<string, string?> { ["Operator:ApiQps"] = "fast" }));
+
+        Assert.Contains("Operator:ApiQps", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

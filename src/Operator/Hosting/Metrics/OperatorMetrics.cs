@@ -1,100 +1,136 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using PoolOperator.Operator.Controller;
 
 namespace PoolOperator.Operator.Hosting.Metrics;
 
-/// <summary>The operator's metrics, served at /metrics.</summary>
+/// <summary>
+/// The operator's instruments on the <see cref="System.Diagnostics.Metrics"/> API, in the meter
+/// <see cref="MeterName"/>; OpenTelemetry's Prometheus exporter serves them at /metrics
+/// (<c>pooloperator.reconciles</c> becomes <c>pooloperator_reconciles_total</c>, a unit of
+/// <c>s</c> adds <c>_seconds</c>).
+/// </summary>
 public sealed class OperatorMetrics : IReconcileObserver
 {
+    /// <summary>The meter's name, which the exporter is told to listen to.</summary>
+    public const string MeterName = "PoolOperator.Operator";
+
     private static readonly double[] DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly double[] AcknowledgeBuckets = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
 
-    private readonly Counter reconciles;
-    private readonly Counter reconcileErrors;
-    private readonly Histogram reconcileDuration;
-    private readonly Histogram scaleToAcknowledged;
-    private readonly Gauge available;
-    private readonly Gauge granted;
-    private readonly Gauge applied;
-    private readonly Counter grantWrites;
-    private readonly Gauge leader;
+    private readonly Counter<long> reconciles;
+    private readonly Counter<long> reconcileErrors;
+    private readonly Histogram<double> reconcileDuration;
+    private readonly Histogram<double> scaleToAcknowledged;
+    private readonly Counter<long> grantWrites;
+    private readonly Counter<long> apiRequests;
+    private readonly ConcurrentDictionary<ObjectKey, BudgetFigureSet> budgets = new();
+    private readonly ConcurrentDictionary<string, long> grantWriteCounts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ObjectKey, long> acknowledgedCounts = new();
+    private long reconcileCount;
+    private long apiRequestCount;
+    private int isLeader;
+    private Func<int> queueDepth = () => 0;
 
-    /// <summary>Registers the operator's metrics in <paramref name="registry"/>.</summary>
-    public OperatorMetrics(MetricsRegistry registry)
+    /// <summary>Creates the instruments on a meter of <paramref name="meters"/> (one per host).</summary>
+    public OperatorMetrics(IMeterFactory meters)
     {
-        ArgumentNullException.ThrowIfNull(registry);
-        Registry = registry;
-        reconciles = registry.Counter("pooloperator_reconciles_total", "Budget reconciles, successful or not.");
-        reconcileErrors = registry.Counter("pooloperator_reconcile_errors_total", "Budget reconciles that failed and were retried with backoff.");
-        reconcileDuration = registry.Histogram("pooloperator_reconcile_duration_seconds", "Time spent in one budget reconcile.", DurationBuckets);
-        scaleToAcknowledged = registry.Histogram(
-            "pooloperator_scale_to_acknowledged_seconds",
+        ArgumentNullException.ThrowIfNull(meters);
+        var meter = meters.Create(MeterName);
+        reconciles = meter.CreateCounter<long>("pooloperator.reconciles", "{reconcile}", "Budget reconciles, successful or not.");
+        reconcileErrors = meter.CreateCounter<long>("pooloperator.reconcile.errors", "{reconcile}", "Budget reconciles that failed and were retried with backoff.");
+        reconcileDuration = meter.CreateHistogram(
+            "pooloperator.reconcile.duration", "s", "Time spent in one budget reconcile.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        scaleToAcknowledged = meter.CreateHistogram(
+            "pooloperator.scale_to_acknowledged",
+            "s",
             "Time from a change in a budget's replica count (a scale decision) until every grant was at its target and acknowledged.",
-            AcknowledgeBuckets,
-            "namespace",
-            "budget");
-        available = registry.Gauge("pooloperator_budget_available_connections", "Connections the budget's pods share (limit minus reserved).", "namespace", "budget");
-        granted = registry.Gauge("pooloperator_budget_granted_connections", "Sum of the budget's grant limits.", "namespace", "budget");
-        applied = registry.Gauge("pooloperator_budget_applied_connections", "Sum of the limits the budget's agents acknowledged.", "namespace", "budget");
-        grantWrites = registry.Counter("pooloperator_grant_writes_total", "Grant creations, updates and deletions.", "operation");
-        leader = registry.Gauge("pooloperator_leader", "1 while this replica leads and writes, else 0.");
-        leader.Set(0);
-    }
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = AcknowledgeBuckets });
 
-    /// <summary>The registry behind these metrics.</summary>
-    public MetricsRegistry Registry { get; }
+        // A counter appears at /metrics with its first measurement: zero now, so that an alert on
+        // its rate sees a series from the start.
+        reconcileErrors.Add(0);
+        grantWrites = meter.CreateCounter<long>("pooloperator.grant.writes", "{write}", "Grant creations, updates and deletions.");
+        apiRequests = meter.CreateCounter<long>("pooloperator.api.requests", "{request}", "Requests sent to the Kubernetes API (watches and lists included), after the client-side rate limit.");
+        meter.CreateObservableGauge("pooloperator.budget.available_connections", () => Figures(f => f.Available), "{connection}", "Connections the budget's pods share (limit minus reserved).");
+        meter.CreateObservableGauge("pooloperator.budget.granted_connections", () => Figures(f => f.Granted), "{connection}", "Sum of the budget's grant limits.");
+        meter.CreateObservableGauge("pooloperator.budget.applied_connections", () => Figures(f => f.Applied), "{connection}", "Sum of the limits the budget's agents acknowledged.");
+        meter.CreateObservableGauge("pooloperator.workqueue.depth", () => queueDepth(), "{budget}", "Budgets waiting to be reconciled.");
+        meter.CreateObservableGauge("pooloperator.leader", () => Volatile.Read(ref isLeader), "", "1 while this replica leads and writes, else 0.");
+    }
 
     /// <summary>Total reconciles so far.</summary>
-    public double Reconciles => reconciles.Value();
+    public double Reconciles => Interlocked.Read(ref reconcileCount);
+
+    /// <summary>Total requests sent to the Kubernetes API so far.</summary>
+    public long ApiRequests => Interlocked.Read(ref apiRequestCount);
 
     /// <summary>Total grant writes of one operation (create, update, delete).</summary>
-    public double GrantWrites(string operation) => grantWrites.Value(operation);
+    public double GrantWrites(string operation) => grantWriteCounts.GetValueOrDefault(operation);
+
+    /// <summary>How many rebalances of one budget were recorded as acknowledged.</summary>
+    public long ScaleAcknowledgedCount(ObjectKey budget) => acknowledgedCounts.GetValueOrDefault(budget);
 
     /// <summary>Reads the work queue depth at each scrape.</summary>
-    public void ObserveQueueDepth(Func<int> depth)
-    {
-        ArgumentNullException.ThrowIfNull(depth);
-        Registry.Gauge("pooloperator_workqueue_depth", "Budgets waiting to be reconciled.").Observe(() => depth());
-    }
+    public void ObserveQueueDepth(Func<int> depth) => queueDepth = depth ?? throw new ArgumentNullException(nameof(depth));
 
     /// <inheritdoc />
     public void Reconciled(ObjectKey key, TimeSpan duration, bool failed)
     {
-        reconciles.Increment();
+        Interlocked.Increment(ref reconcileCount);
+        reconciles.Add(1);
         if (failed)
         {
-            reconcileErrors.Increment();
+            reconcileErrors.Add(1);
         }
 
-        reconcileDuration.Observe(duration.TotalSeconds);
+        reconcileDuration.Record(duration.TotalSeconds);
     }
 
     /// <summary>Records one grant write.</summary>
-    public void GrantWritten(string operation) => grantWrites.Increment(operation);
+    public void GrantWritten(string operation)
+    {
+        grantWriteCounts.AddOrUpdate(operation, 1, (_, n) => n + 1);
+        grantWrites.Add(1, new KeyValuePair<string, object?>("operation", operation));
+    }
+
+    /// <summary>Records one request sent to the Kubernetes API.</summary>
+    public void ApiRequestSent(string method)
+    {
+        Interlocked.Increment(ref apiRequestCount);
+        apiRequests.Add(1, new KeyValuePair<string, object?>("method", method));
+    }
 
     /// <summary>Sets whether this replica leads.</summary>
-    public void SetLeader(bool isLeader) => leader.Set(isLeader ? 1 : 0);
+    public void SetLeader(bool leading) => Volatile.Write(ref isLeader, leading ? 1 : 0);
 
     /// <summary>Publishes a budget's figures.</summary>
-    public void BudgetFigures(ObjectKey budget, int? availableConnections, int grantedConnections, int appliedConnections)
-    {
-        if (availableConnections is { } value)
-        {
-            available.Set(value, budget.Namespace, budget.Name);
-        }
-
-        granted.Set(grantedConnections, budget.Namespace, budget.Name);
-        applied.Set(appliedConnections, budget.Namespace, budget.Name);
-    }
+    public void BudgetFigures(ObjectKey budget, int? availableConnections, int grantedConnections, int appliedConnections) =>
+        budgets[budget] = new BudgetFigureSet(availableConnections, grantedConnections, appliedConnections);
 
     /// <summary>Drops a deleted budget's series.</summary>
-    public void BudgetRemoved(ObjectKey budget)
-    {
-        available.Remove(budget.Namespace, budget.Name);
-        granted.Remove(budget.Namespace, budget.Name);
-        applied.Remove(budget.Namespace, budget.Name);
-    }
+    public void BudgetRemoved(ObjectKey budget) => budgets.TryRemove(budget, out _);
 
     /// <summary>Records how long a rebalance took to be acknowledged.</summary>
-    public void ScaleAcknowledged(ObjectKey budget, TimeSpan elapsed) =>
-        scaleToAcknowledged.Observe(elapsed.TotalSeconds, budget.Namespace, budget.Name);
+    public void ScaleAcknowledged(ObjectKey budget, TimeSpan elapsed)
+    {
+        acknowledgedCounts.AddOrUpdate(budget, 1, (_, n) => n + 1);
+        scaleToAcknowledged.Record(elapsed.TotalSeconds, BudgetTags(budget));
+    }
+
+    private IEnumerable<Measurement<int>> Figures(Func<BudgetFigureSet, int?> figure)
+    {
+        foreach (var (key, figures) in budgets)
+        {
+            if (figure(figures) is { } value)
+            {
+                yield return new Measurement<int>(value, BudgetTags(key));
+            }
+        }
+    }
+
+    private static KeyValuePair<string, object?>[] BudgetTags(ObjectKey budget) =>
+        [new("namespace", budget.Namespace), new("budget", budget.Name)];
+
+    private sealed record BudgetFigureSet(int? Available, int Granted, int Applied);
 }
