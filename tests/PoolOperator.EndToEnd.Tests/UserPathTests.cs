@@ -32,7 +32,6 @@ public sealed class UserPathTests(ITestOutputHelper output) : IAsyncLifetime
 
     private PostgresServer _postgres = null!;
     private LocalKubernetesServer _cluster = null!;
-    private WorkloadSimulator _simulator = null!;
     private string _directory = null!;
     private ClusterTools _tools = null!;
 
@@ -49,15 +48,10 @@ public sealed class UserPathTests(ITestOutputHelper output) : IAsyncLifetime
         _cluster = await LocalKubernetesServer.StartAsync(options);
         _directory = Directory.CreateTempSubdirectory("pooloperator-e2e-").FullName;
         _tools = new ClusterTools(_cluster.WriteKubeconfig(Path.Combine(_directory, "kubeconfig")), output);
-
-        // The controllers' part (Deployments to ReplicaSets to pods); the mapped images make the pods processes.
-        _simulator = new WorkloadSimulator(_cluster.CreateClient(), new WorkloadSimulatorOptions(), TimeProvider.System, NullLogger.Instance);
-        _simulator.Start();
     }
 
     public async Task DisposeAsync()
     {
-        await _simulator.DisposeAsync();
         await _cluster.DisposeAsync();
         await _postgres.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
@@ -66,6 +60,10 @@ public sealed class UserPathTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task The_documented_install_divides_the_budget_among_the_pods_that_run_and_every_identity_calls_what_its_role_grants()
     {
+        // The controllers' part (Deployments to ReplicaSets to pods); the server runs the pods of mapped images.
+        await using var simulator = new WorkloadSimulator(
+            _cluster.CreateClient(), new WorkloadSimulatorOptions { ProcessImages = _cluster.ProcessImages }, TimeProvider.System, NullLogger.Instance);
+        simulator.Start();
         await using var sampler = ConnectionSampler.Start(_postgres.ConnectionString, DatabaseRole);
 
         // 1. The operator, from the chart, as the README installs it. On the local cluster every pod shares the
