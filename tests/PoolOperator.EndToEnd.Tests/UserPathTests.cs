@@ -80,7 +80,7 @@ public sealed class UserPathTests(ITestOutputHelper output) : IAsyncLifetime
 
         // 3. What every user does next: point the Secret at their server (here the test's; the file's host is a
         //    placeholder) and restart the pods so they read it. Only the Secret changes.
-        var connectionString = $"Host=127.0.0.1;Port={_postgres.Port};Database=postgres;Username={DatabaseRole};Password={DatabasePassword};Max Pool Size=100";
+        var connectionString = $"Host=127.0.0.1;Port={_postgres.Port};Database=postgres;Username={DatabaseRole};Password={DatabasePassword};Maximum Pool Size=100";
         await _tools.KubectlAsync(
             "patch", "secret", "orders-db", "-n", AppNamespace, "--type", "merge",
             "-p", $$$"""{"stringData":{"connectionString":"{{{connectionString}}}"}}""");
