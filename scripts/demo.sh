@@ -14,24 +14,32 @@ bash scripts/prerequisites.sh
 export PATH="$root/.tools/bin:$PATH"
 
 install_demo() {
-  local work ns=default budget=orders-db role=orders password=orders-demo available=90
+  local ns=default budget=orders-db role=orders password=orders-demo available=90 pg_port
+  # Globals, not locals: the EXIT trap that stops everything runs after this function has returned.
   work="$(mktemp -d /tmp/pooloperator-install-demo.XXXXXX)"
-  local pids=() pg_bin pg_port
+  pgdir="$(mktemp -d /tmp/pooloperator-install-pg.XXXXXX)"
+  pids=()
+  cluster_pid=""
   pg_bin="$(dirname "$(compgen -G '/usr/lib/postgresql/*/bin/initdb' | sort -V | tail -1)")"
 
+  # PostgreSQL refuses to run as root: as root, its tools run as the postgres user.
+  pg() { if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
   step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
   show() { printf '$ %s\n' "$*"; "$@"; }
   fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
   cleanup() {
-    local pid
-    # SIGINT first: the local cluster stops its pods (SIGTERM, then SIGKILL after their grace period).
-    for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-    done
-    [[ -f "$work/pg/postmaster.pid" ]] && "$pg_bin/pg_ctl" -D "$work/pg" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$work"
+    local pid pods=()
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    if [[ -n "$cluster_pid" ]]; then
+      # SIGINT (Ctrl+C): the local cluster stops its pods (SIGTERM, then SIGKILL after their grace period).
+      mapfile -t pods < <(pgrep -P "$cluster_pid" || true)
+      kill -INT "$cluster_pid" 2>/dev/null || true
+      for _ in $(seq 1 150); do kill -0 "$cluster_pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$cluster_pid" 2>/dev/null || true
+      for pid in "${pods[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+    fi
+    [[ -f "$pgdir/data/postmaster.pid" ]] && pg "$pg_bin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$work" "$pgdir"
   }
   trap cleanup EXIT
 
@@ -46,19 +54,23 @@ install_demo() {
 
   step "PostgreSQL (a throw-away server on a free port) with the role the application connects as"
   pg_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-  "$pg_bin/initdb" -D "$work/pg" -U postgres -A trust >/dev/null
-  "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg.log" -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$work -c max_connections=150" -w start >/dev/null
+  [[ $(id -u) -eq 0 ]] && chown postgres: "$pgdir"
+  pg "$pg_bin/initdb" -D "$pgdir/data" -U postgres -A trust >/dev/null
+  pg "$pg_bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pgdir -c max_connections=150" -w start >/dev/null
   psql() { "$pg_bin/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAq "$@"; }
   psql -c "CREATE ROLE $role LOGIN PASSWORD '$password'"
   echo "postgres on 127.0.0.1:$pg_port (max_connections 150; the budget says 100, 10 reserved)"
 
   step "The local cluster: the operator's image and the example's image run as local processes"
   export KUBECONFIG="$work/kubeconfig"
+  # Job control on while it starts: a background job of a script would otherwise ignore SIGINT (its Ctrl+C).
+  set -m
   dotnet "src/LocalCluster/$bin/PoolOperator.LocalCluster.dll" --kubeconfig "$KUBECONFIG" \
     --run "$operator_image=dotnet \"$root/src/Operator/$bin/PoolOperator.Operator.dll\"" \
     --run "$app_image=dotnet \"$root/examples/OrdersApi/$bin/PoolOperator.Examples.OrdersApi.dll\"" \
     >"$work/local-cluster.log" 2>&1 &
-  pids+=($!)
+  cluster_pid=$!
+  set +m
   for _ in $(seq 1 300); do [[ -s "$KUBECONFIG" ]] && break; sleep 0.1; done
   [[ -s "$KUBECONFIG" ]] || fail "the local cluster did not start: $(cat "$work/local-cluster.log")"
   show kubectl get namespaces
