@@ -22,11 +22,14 @@ internal sealed class DiscoveryDocuments
     public static bool WantsAggregated(string? accept) =>
         accept is not null && accept.Contains("as=APIGroupDiscoveryList", StringComparison.Ordinal) && accept.Contains("v=v2;", StringComparison.Ordinal);
 
+    /// <summary>The version the server reports.</summary>
+    public const string GitVersion = "v1.35.0-poolop.local";
+
     public static JsonObject Version() => new()
     {
         ["major"] = "1",
         ["minor"] = "35",
-        ["gitVersion"] = "v1.35.0-poolop.local",
+        ["gitVersion"] = GitVersion,
         ["gitCommit"] = "0000000000000000000000000000000000000000",
         ["gitTreeState"] = "clean",
         ["buildDate"] = "2026-01-01T00:00:00Z",

@@ -126,6 +126,20 @@ internal sealed partial class ApiRouter
             case ["apis", var group, var version] when _registry.ServesGroupVersion(group, version):
                 await Responses.WriteJsonAsync(context, _discovery.ResourceList(group, version));
                 return;
+            case ["openapi", "v2"]:
+                if (OpenApiV2Document.WantsProtobuf(accept))
+                {
+                    var bytes = OpenApiV2Document.Protobuf();
+                    context.Response.ContentType = OpenApiV2Document.ProtobufContentType;
+                    context.Response.ContentLength = bytes.Length;
+                    await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+                }
+                else
+                {
+                    await Responses.WriteJsonAsync(context, OpenApiV2Document.Json());
+                }
+
+                return;
             case ["openapi", "v3"]:
                 await Responses.WriteJsonAsync(context, _openApi.Index());
                 return;

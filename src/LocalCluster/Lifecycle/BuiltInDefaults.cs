@@ -32,10 +32,11 @@ internal static class BuiltInDefaults
             case ("", "secrets"):
                 Secret(obj);
                 break;
+            case ("batch", "jobs") when old is null:
+                Job(obj);
+                break;
             case ("", "services"):
-                var spec = obj["spec"] as JsonObject ?? [];
-                obj["spec"] = spec;
-                spec["type"] ??= "ClusterIP";
+                Service(obj, old);
                 break;
         }
     }
@@ -67,6 +68,11 @@ internal static class BuiltInDefaults
         if (type.Plural == "deployments")
         {
             spec["progressDeadlineSeconds"] ??= 600;
+            if (spec["strategy"] is JsonObject { Count: 0 })
+            {
+                spec.Remove("strategy"); // a protobuf body always carries the (empty) strategy struct
+            }
+
             spec["strategy"] ??= new JsonObject
             {
                 ["type"] = "RollingUpdate",
@@ -92,6 +98,67 @@ internal static class BuiltInDefaults
             {
                 throw ApiException.Invalid(type.Group, type.Kind, workload.Name(),
                     [FieldError.Invalid("spec.template.metadata.labels", templateLabels.DeepClone(), "`selector` does not match template `labels`")]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A new Job as the real server defaults it: one completion, parallelism 1, backoffLimit 6, and (without
+    /// <c>manualSelector</c>) a selector on the <c>batch.kubernetes.io/controller-uid</c> label the template gets.
+    /// </summary>
+    private static void Job(JsonObject job)
+    {
+        var spec = job["spec"] as JsonObject ?? [];
+        job["spec"] = spec;
+        spec["completions"] ??= 1;
+        spec["parallelism"] ??= 1;
+        spec["backoffLimit"] ??= 6;
+        spec["completionMode"] ??= "NonIndexed";
+        spec["suspend"] ??= false;
+        if (JsonNodes.IsTrue(spec["manualSelector"]) || job.Uid() is not { } uid)
+        {
+            return;
+        }
+
+        var template = spec["template"] as JsonObject ?? [];
+        spec["template"] = template;
+        var meta = template["metadata"] as JsonObject ?? [];
+        template["metadata"] = meta;
+        var labels = meta["labels"] as JsonObject ?? [];
+        meta["labels"] = labels;
+        labels["batch.kubernetes.io/controller-uid"] = uid;
+        labels["batch.kubernetes.io/job-name"] = job.Name();
+        labels["controller-uid"] = uid;
+        labels["job-name"] = job.Name();
+        spec["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["batch.kubernetes.io/controller-uid"] = uid } };
+    }
+
+    /// <summary>
+    /// A Service as the real server defaults it: type ClusterIP, a cluster IP from 10.96.0.0/12 when the type needs
+    /// one and none was asked for, TCP ports whose targetPort defaults to the port, sessionAffinity None.
+    /// </summary>
+    private static void Service(JsonObject service, JsonObject? old)
+    {
+        var spec = service["spec"] as JsonObject ?? [];
+        service["spec"] = spec;
+        spec["type"] ??= "ClusterIP";
+        spec["sessionAffinity"] ??= "None";
+        if (spec.GetString("type") != "ExternalName" && spec.GetString("clusterIP") is null or "")
+        {
+            var kept = JsonNodes.ScalarText(old?.At("spec", "clusterIP"));
+            var ip = kept ?? $"10.96.{System.Security.Cryptography.RandomNumberGenerator.GetInt32(0, 256)}.{System.Security.Cryptography.RandomNumberGenerator.GetInt32(1, 255)}";
+            spec["clusterIP"] = ip;
+            spec["clusterIPs"] = new JsonArray(ip);
+            spec["ipFamilies"] ??= new JsonArray("IPv4");
+            spec["ipFamilyPolicy"] ??= "SingleStack";
+        }
+
+        foreach (var port in spec["ports"] as JsonArray ?? [])
+        {
+            if (port is JsonObject p)
+            {
+                p["protocol"] ??= "TCP";
+                p["targetPort"] ??= p["port"]?.DeepClone();
             }
         }
     }

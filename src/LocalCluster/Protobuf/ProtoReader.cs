@@ -41,6 +41,12 @@ internal sealed class ProtoReader
         throw Malformed("varint too long");
     }
 
+    public ulong ReadFixed64()
+    {
+        Advance(8);
+        return BitConverter.ToUInt64(_buffer, _position - 8);
+    }
+
     public byte[] ReadBytes()
     {
         var length = checked((int)ReadVarint());

@@ -48,6 +48,22 @@ internal static class BuiltInResources
             ]),
         new ResourceType
         {
+            Group = "batch", Version = "v1", Kind = "Job", Plural = "jobs", Singular = "job", Namespaced = true, HasStatusSubresource = true,
+            Categories = ["all"],
+            PrinterColumns =
+            [
+                new("Status", "string", "", Compute: JobStatus),
+                new("Completions", "string", "", Compute: o => $"{JsonNodes.Int64(o.At("status", "succeeded")) ?? 0}/{JsonNodes.Int64(o.At("spec", "completions")) ?? 1}"),
+            ],
+        },
+        new ResourceType
+        {
+            Group = "batch", Version = "v1", Kind = "CronJob", Plural = "cronjobs", Singular = "cronjob", Namespaced = true, HasStatusSubresource = true,
+            ShortNames = ["cj"], Categories = ["all"],
+            PrinterColumns = [new("Schedule", "string", ".spec.schedule"), new("Suspend", "boolean", ".spec.suspend")],
+        },
+        new ResourceType
+        {
             Group = "autoscaling", Version = "v2", Kind = "HorizontalPodAutoscaler", Plural = "horizontalpodautoscalers",
             Singular = "horizontalpodautoscaler", Namespaced = true, HasStatusSubresource = true, ShortNames = ["hpa"], Categories = ["all"],
             PrinterColumns =
@@ -135,6 +151,19 @@ internal static class BuiltInResources
         var statuses = pod.At("status", "containerStatuses") as JsonArray;
         var ready = statuses?.Count(s => JsonNodes.IsTrue(s?["ready"])) ?? 0;
         return $"{ready}/{containers?.Count ?? 0}";
+    }
+
+    private static JsonNode JobStatus(JsonObject job)
+    {
+        foreach (var condition in job.At("status", "conditions") as JsonArray ?? [])
+        {
+            if (condition is JsonObject c && c.GetString("status") == "True" && c.GetString("type") is "Complete" or "Failed")
+            {
+                return c.GetString("type")!;
+            }
+        }
+
+        return "Running";
     }
 
     private static JsonNode PodStatus(JsonObject pod)

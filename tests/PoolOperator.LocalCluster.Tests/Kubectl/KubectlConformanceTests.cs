@@ -129,7 +129,7 @@ public sealed class KubectlConformanceTests : IAsyncLifetime
     }
 
     [KubectlFact]
-    public async Task Imperative_create_of_namespaces_secrets_and_configmaps_works_though_kubectl_sends_protobuf()
+    public async Task Imperative_create_of_namespaces_secrets_configmaps_and_rbac_works_though_kubectl_sends_protobuf()
     {
         await Kubectl.OkAsync("create", "namespace", "team-a");
         await Kubectl.OkAsync("create", "secret", "generic", "db", "-n", "team-a", "--from-literal=connectionString=Host=db;Password=p");
@@ -140,9 +140,10 @@ public sealed class KubectlConformanceTests : IAsyncLifetime
         Assert.Equal("fast", (await Kubectl.OkAsync("get", "cm", "settings", "-n", "team-a", "-o", "jsonpath={.data.mode}")).Trim());
         await Kubectl.OkAsync("delete", "secret", "db", "-n", "team-a");
 
-        var deployment = await Kubectl.RunAsync("create", "deployment", "web", "--image=nginx");
-        Assert.NotEqual(0, deployment.ExitCode);
-        Assert.Contains("decodes protobuf only for v1 Namespace, Secret and ConfigMap", deployment.Stderr, StringComparison.Ordinal);
+        await Kubectl.OkAsync("create", "role", "reader", "-n", "team-a", "--verb=get,list", "--resource=configmaps", "--resource-name=settings");
+        await Kubectl.OkAsync("create", "rolebinding", "reader", "-n", "team-a", "--role=reader", "--serviceaccount=team-a:app");
+        Assert.Equal("settings", (await Kubectl.OkAsync("get", "role", "reader", "-n", "team-a", "-o", "jsonpath={.rules[0].resourceNames[0]}")).Trim());
+        Assert.Equal("app", (await Kubectl.OkAsync("get", "rolebinding", "reader", "-n", "team-a", "-o", "jsonpath={.subjects[0].name}")).Trim());
     }
 
     [KubectlFact]
