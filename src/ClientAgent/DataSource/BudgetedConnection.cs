@@ -110,8 +110,14 @@ public sealed class BudgetedConnection : DbConnection
     /// <inheritdoc />
     public override DataTable GetSchema(string collectionName, string?[] restrictionValues) => Inner.GetSchema(collectionName, restrictionValues);
 
-    /// <inheritdoc />
-    public override void EnlistTransaction(Transaction? transaction) => Inner.EnlistTransaction(transaction);
+    /// <summary>
+    /// Not supported: an enlisted connection's connector stays with its <see cref="Transaction"/> after Close, when the
+    /// gate has already got the slot back, so it would hold a backend no budget counts. Use a <see cref="DbTransaction"/>.
+    /// </summary>
+    public override void EnlistTransaction(Transaction? transaction) =>
+        throw new NotSupportedException(
+            "A budgeted connection cannot enlist in a System.Transactions transaction (the agent sets Enlist=false): its connector would outlive " +
+            "the gate's slot. Use BeginTransaction on the connection instead.");
 
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()

@@ -10,11 +10,18 @@ namespace PoolOperator.ClientAgent;
 /// otherwise a <see cref="GrantAgent"/> over the registered <see cref="IKubernetes"/> or the in-cluster client.
 /// Without any Kubernetes API it applies the fallback limit and logs why, rather than failing the application.
 /// </summary>
-internal sealed class ClientAgentHostedService : BackgroundService
+/// <remarks>
+/// The agent gives its share back in <see cref="StoppedAsync"/>, after every hosted service has stopped: the web server
+/// (registered before the application's services, so stopped after them) drains its in-flight requests first, and they
+/// still get connections. Only then does the agent stop admitting, close its connections and write <c>Released</c>.
+/// </remarks>
+internal sealed class ClientAgentHostedService : IHostedLifecycleService, IDisposable
 {
     private readonly BudgetedDataSource _dataSource;
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
+    private readonly CancellationTokenSource _release = new();
+    private Task _running = Task.CompletedTask;
 
     public ClientAgentHostedService(BudgetedDataSource dataSource, IServiceProvider services, ILogger<ClientAgentHostedService> logger)
     {
@@ -23,7 +30,31 @@ internal sealed class ClientAgentHostedService : BackgroundService
         _logger = logger;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _running = Task.Run(() => RunAsync(_release.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Nothing yet: work still being drained by services that stop after this one keeps its limit.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Every hosted service has stopped: release the share and wait for the agent, within the host's shutdown timeout.</summary>
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        await _release.CancelAsync();
+        await _running.WaitAsync(cancellationToken);
+    }
+
+    public void Dispose() => _release.Dispose();
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var options = _dataSource.Options;
         if (options.StaticLimit is { } staticLimit)
@@ -40,9 +71,21 @@ internal sealed class ClientAgentHostedService : BackgroundService
         if (client is null)
         {
             AgentLog.NoKubernetes(_logger, _dataSource.BudgetName, options.FallbackLimit);
-            await _dataSource.ApplyLimitAsync(options.FallbackLimit, stoppingToken);
-            _dataSource.UsingFallback = true;
-            _dataSource.Metrics.RecordFallback();
+            try
+            {
+                await _dataSource.ApplyLimitAsync(options.FallbackLimit, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            _dataSource.UsingFallback = options.FallbackLimit > 0;
+            if (options.FallbackLimit > 0)
+            {
+                _dataSource.Metrics.RecordFallback();
+            }
+
             return;
         }
 

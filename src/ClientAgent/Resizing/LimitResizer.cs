@@ -9,17 +9,22 @@ namespace PoolOperator.ClientAgent;
 /// keep their backends (and with them their prepared statements). Like Go's <c>SetMaxOpenConns</c>.
 /// </summary>
 /// <remarks>
-/// <para>Npgsql 10 has no way to close one pooled connection: <see cref="NpgsqlDataSource.Clear"/> closes every idle
-/// one and marks every busy one (checked in <c>PoolingDataSource.Clear</c> and <c>Return</c> of 10.0.3), so a 30 to 29
-/// shrink would recycle 30 backends. Instead, each surplus idle connection is taken out of the pool (Npgsql hands out an
-/// idle connector before it opens a new one) and its backend ends itself with <c>pg_terminate_backend(pg_backend_pid())</c>,
-/// which every role may do to its own backends; Npgsql then drops the broken connector. Opens admitted meanwhile still find
-/// enough idle connectors: idle minus surplus is <c>limit - inUse</c>, exactly what the gate can admit.</para>
+/// <para>Npgsql 10 has no public way to close one pooled connection: <see cref="NpgsqlDataSource.Clear"/> closes every
+/// idle one and marks every busy one (<c>PoolingDataSource.Clear</c> and <c>Return</c> of 10.0.3), so a 30 to 29 shrink
+/// would recycle 30 backends. A connector that breaks on a server or I/O error clears the whole pool too
+/// (<c>NpgsqlConnector.Break</c>: a critical or transient failure marks the database offline and calls <c>Clear</c>), so
+/// ending one backend from the server does not work either. What closes exactly one: take a surplus idle connection out of
+/// the pool (Npgsql hands out an idle connector before it opens a new one) and ask it for a raw binary COPY of a
+/// text-format COPY; Npgsql breaks that connector with an <see cref="ArgumentException"/>, which is neither a server nor an
+/// I/O failure, so only it leaves the pool, and its backend exits at the end of its socket. The test of a 6 to 4 shrink
+/// (surviving backend PIDs in <c>pg_stat_activity</c>) guards this against an Npgsql upgrade. Opens admitted meanwhile
+/// still find enough idle connectors: idle minus surplus is <c>limit - inUse</c>, exactly what the gate can admit.</para>
 /// <para>A shrink to 0 (stop, grant deleted) closes everything, so there <see cref="NpgsqlDataSource.Clear"/> is right.</para>
 /// </remarks>
 internal sealed class LimitResizer
 {
-    private const string EndOwnBackend = "SELECT pg_terminate_backend(pg_backend_pid())";
+    /// <summary>A text-format COPY asked for as binary: Npgsql 10 breaks the connector on it (NpgsqlConnection.BeginRawBinaryCopy).</summary>
+    private const string EndOwnConnector = "COPY (SELECT 1) TO STDOUT";
 
     private readonly ConnectionGate _gate;
     private readonly NpgsqlDataSource _pool;
@@ -125,19 +130,13 @@ internal sealed class LimitResizer
     {
         await using var connection = _pool.CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(EndOwnBackend, connection);
         try
         {
-            // The backend processes its own termination before it answers; if an answer still came, the next statement meets the end.
-            for (var attempt = 0; attempt < 3 && connection.State == System.Data.ConnectionState.Open; attempt++)
-            {
-                await command.ExecuteNonQueryAsync(cancellationToken);
-                command.CommandText = "SELECT 1";
-            }
+            await using var copy = await connection.BeginRawBinaryCopyAsync(EndOwnConnector, cancellationToken);
         }
-        catch (NpgsqlException exception) when (exception is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown } || connection.State != System.Data.ConnectionState.Open)
+        catch (ArgumentException)
         {
-            // Expected: the backend ended and Npgsql dropped the broken connector, so closing below returns nothing to the pool.
+            // Expected: Npgsql broke the connector (closed its socket) and dropped it from the pool; the backend exits at the EOF.
         }
     }
 }

@@ -56,23 +56,65 @@ public sealed class DependencyInjectionTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task In_grant_mode_the_hosted_agent_follows_the_pod_grant()
+    public async Task In_grant_mode_the_hosted_agent_follows_the_pod_grant_is_ready_only_once_granted_and_releases_on_host_stop()
     {
         await using var cluster = await LocalClusterHarness.StartAsync();
-        await cluster.CreateGrantAsync("web-0", limit: 9);
+        var podName = "web-" + Guid.NewGuid().ToString("N")[..8];
+        var created = await cluster.CreateGrantAsync(podName, limit: 0);
         var builder = Host.CreateApplicationBuilder();
         builder.Services.AddSingleton(cluster.CreateAgentClient());
+
+        // Registered first, like the web server: stopped after the application's services, it still drains work that opens connections.
+        builder.Services.AddSingleton<DrainingService>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<DrainingService>());
         builder.Services.AddPoolOperatorDataSource(postgres.ConnectionString, options =>
         {
-            options.PodName = "web-0";
+            options.PodName = podName;
+            options.PodUid = cluster.PodUid(podName);
             options.PodNamespace = LocalClusterHarness.Namespace;
             options.BudgetName = LocalClusterHarness.Budget;
         });
+        builder.Services.AddHealthChecks().AddPoolOperatorAgent(tags: ["ready"]);
         using var host = builder.Build();
+        var health = host.Services.GetRequiredService<HealthCheckService>();
         await host.StartAsync();
 
-        await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync("web-0")).Status?.AppliedLimit == 9, "the hosted agent acknowledged");
-        Assert.Equal(9, host.Services.GetRequiredService<BudgetedDataSource>().Limit);
+        await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync(podName)).Status?.Phase == PoolOperator.Api.GrantPhases.Waiting, "Waiting on first sight");
+        Assert.Equal(HealthStatus.Unhealthy, (await health.CheckHealthAsync()).Status);
+
+        var raised = await cluster.SetLimitAsync(podName, limit: 9);
+        await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync(podName)).Status?.AppliedLimit == 9, "the hosted agent acknowledged");
+        var dataSource = host.Services.GetRequiredService<BudgetedDataSource>();
+        Assert.Equal(9, dataSource.Limit);
+        Assert.Equal(HealthStatus.Healthy, (await health.CheckHealthAsync()).Status);
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            Assert.Equal(1, await postgres.Server.CountBackendsAsync(podName));
+        }
+
         await host.StopAsync();
+
+        Assert.Equal(1, host.Services.GetRequiredService<DrainingService>().DrainedQueries);
+        var released = await cluster.GetGrantAsync(podName);
+        Assert.Equal(PoolOperator.Api.GrantPhases.Released, released.Status!.Phase);
+        Assert.Equal(0, released.Status.AppliedLimit);
+        Assert.Equal(raised.Metadata.Generation, released.Status.ObservedGeneration);
+        Assert.Equal(HealthStatus.Unhealthy, (await health.CheckHealthAsync()).Status);
+        Assert.True(created.Metadata.Generation < raised.Metadata.Generation);
+    }
+
+    /// <summary>Runs one query while the host stops, as in-flight requests do while the web server drains.</summary>
+    private sealed class DrainingService(IServiceProvider services) : IHostedService
+    {
+        public int DrainedQueries { get; private set; }
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            var dataSource = services.GetRequiredService<BudgetedDataSource>();
+            await using var command = dataSource.CreateCommand("SELECT 1");
+            DrainedQueries += Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 }

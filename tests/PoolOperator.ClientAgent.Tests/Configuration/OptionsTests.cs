@@ -61,7 +61,42 @@ public sealed class OptionsTests
         Assert.Contains("POOLOPERATOR_STATIC_LIMIT", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("PoolOperator:Agent:PodNamespace (POD_NAMESPACE)", result.FailureMessage, StringComparison.Ordinal);
         Assert.Contains("PoolOperator:Agent:BudgetName (POOLOPERATOR_BUDGET)", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("PoolOperator:Agent:PodUid (POD_UID)", result.FailureMessage, StringComparison.Ordinal);
         Assert.DoesNotContain("(POD_NAME)", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pod_UID_that_is_not_a_UUID_is_rejected_naming_the_setting()
+    {
+        var result = new ClientAgentOptionsValidator().Validate(null, new ClientAgentOptions
+        {
+            PodName = "api-0", PodNamespace = "shop", BudgetName = "orders-db", PodUid = "api-0",
+        });
+
+        Assert.True(result.Failed);
+        Assert.Contains("PoolOperator:Agent:PodUid (POD_UID)", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("'api-0'", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Defaults_fail_closed_and_stop_within_a_pod_grace_period()
+    {
+        var options = new ClientAgentOptions();
+
+        Assert.Equal(0, options.FallbackLimit);
+        Assert.InRange(options.StopGracePeriod, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(29));
+        Assert.Empty(ClientAgentOptionsValidator.Check(options, requireLimitSource: false));
+    }
+
+    [Fact]
+    public async Task Enlist_is_forced_off_and_the_application_name_is_the_pod_name()
+    {
+        var options = new ClientAgentOptions { StaticLimit = 1, PodName = "api-7d9f-x2" };
+        await using var dataSource = new BudgetedDataSourceBuilder("Host=127.0.0.1;Enlist=true;Application Name=mine", options).Build();
+
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
+        Assert.False(settings.Enlist);
+        Assert.Equal("api-7d9f-x2", settings.ApplicationName);
     }
 
     [Fact]
@@ -71,6 +106,7 @@ public sealed class OptionsTests
         {
             ["POD_NAME"] = "api-7d9f-x2",
             ["POD_NAMESPACE"] = "shop",
+            ["POD_UID"] = "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b",
             ["POOLOPERATOR_BUDGET"] = "orders-db",
             ["POOLOPERATOR_STATIC_LIMIT"] = "12",
         };
@@ -80,6 +116,7 @@ public sealed class OptionsTests
 
         Assert.Equal("api-7d9f-x2", options.PodName);
         Assert.Equal("shop", options.PodNamespace);
+        Assert.Equal("6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b", options.PodUid);
         Assert.Equal("from-config", options.BudgetName);
         Assert.Equal(12, options.StaticLimit);
         Assert.Equal("shop/api-7d9f-x2.from-config", GrantIdentity.From(options)!.Display);

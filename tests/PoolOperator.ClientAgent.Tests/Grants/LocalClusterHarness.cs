@@ -12,6 +12,7 @@ internal sealed class LocalClusterHarness : IAsyncDisposable
     public const string Namespace = "default";
     public const string Budget = "orders-db";
 
+    private readonly Dictionary<string, string> _podUids = new(StringComparer.Ordinal);
     private LocalKubernetesServer? _server;
 
     private LocalClusterHarness(LocalKubernetesServer server, IKubernetes client)
@@ -37,26 +38,42 @@ internal sealed class LocalClusterHarness : IAsyncDisposable
         _server = await StartServerAsync(port);
     }
 
-    /// <summary>A new client for the agent (its own HTTP connections, as in a separate pod).</summary>
-    public IKubernetes CreateAgentClient() => _server!.CreateClient();
+    /// <summary>A new client for the agent (its own HTTP connections, as in a separate pod), optionally through <paramref name="handler"/>.</summary>
+    public IKubernetes CreateAgentClient(DelegatingHandler? handler = null) =>
+        handler is null ? _server!.CreateClient() : new Kubernetes(_server!.CreateClientConfiguration(), handler);
 
-    public static GrantIdentity Identity(string podName) => new(Namespace, podName, Budget);
+    /// <summary>The UID of the pod <paramref name="podName"/> (one per name for this harness, as the downward API gives it).</summary>
+    public string PodUid(string podName)
+    {
+        lock (_podUids)
+        {
+            return _podUids.TryGetValue(podName, out var uid) ? uid : _podUids[podName] = Guid.NewGuid().ToString();
+        }
+    }
 
-    public async Task<ConnectionGrant> CreateGrantAsync(string podName, int limit)
+    public GrantIdentity Identity(string podName) => new(Namespace, podName, Budget, PodUid(podName));
+
+    /// <summary>Creates the pod's grant as the operator does, bound to the pod's UID unless <paramref name="podUid"/> says otherwise.</summary>
+    public async Task<ConnectionGrant> CreateGrantAsync(string podName, int limit, string? podUid = null)
     {
         var grant = new ConnectionGrant
         {
             Metadata = new V1ObjectMeta { Name = ApiGroup.GrantName(podName, Budget), NamespaceProperty = Namespace },
-            Spec = new ConnectionGrantSpec { PodName = podName, BudgetName = Budget, Limit = limit },
+            Spec = new ConnectionGrantSpec { PodName = podName, PodUid = podUid ?? PodUid(podName), BudgetName = Budget, Limit = limit, Hold = limit },
         };
         return await Client.CustomObjects.CreateNamespacedCustomObjectAsync<ConnectionGrant>(
             grant, ApiGroup.Group, ApiGroup.Version, Namespace, ApiGroup.GrantPlural);
     }
 
-    public async Task<ConnectionGrant> SetLimitAsync(string podName, int limit) =>
-        await Client.CustomObjects.PatchNamespacedCustomObjectAsync<ConnectionGrant>(
-            new V1Patch(new { spec = new { limit } }, V1Patch.PatchType.MergePatch),
+    /// <summary>Writes a new limit with its hold, as the operator does (<see cref="PoolOperator.Api.Protocol.GrantHolds.HoldWith"/>).</summary>
+    public async Task<ConnectionGrant> SetLimitAsync(string podName, int limit)
+    {
+        var current = await GetGrantAsync(podName);
+        var hold = PoolOperator.Api.Protocol.GrantHolds.HoldWith(current, limit);
+        return await Client.CustomObjects.PatchNamespacedCustomObjectAsync<ConnectionGrant>(
+            new V1Patch(new { spec = new { limit, hold } }, V1Patch.PatchType.MergePatch),
             ApiGroup.Group, ApiGroup.Version, Namespace, ApiGroup.GrantPlural, ApiGroup.GrantName(podName, Budget));
+    }
 
     public async Task DeleteGrantAsync(string podName) =>
         await Client.CustomObjects.DeleteNamespacedCustomObjectAsync(

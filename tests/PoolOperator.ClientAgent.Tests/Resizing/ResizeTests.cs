@@ -85,6 +85,86 @@ public sealed class ResizeTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_shrink_from_6_to_4_under_load_closes_exactly_2_backends_and_the_other_4_keep_theirs()
+    {
+        var applicationName = TestDataSources.NewApplicationName("surplus");
+        await using var dataSource = TestDataSources.Create(postgres.Server, applicationName, limit: 6);
+        await using var workload = new Workload(dataSource, workers: 10, TimeSpan.FromMilliseconds(30));
+        await Eventually.TrueAsync(async () => (await ServerBackends.PidsAsync(postgres.Server, applicationName)).Count == 6, "the load holds 6 backends");
+        var before = await ServerBackends.PidsAsync(postgres.Server, applicationName);
+        var completedBefore = workload.Completed;
+
+        var applied = await dataSource.ApplyLimitAsync(4).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(4, applied.Limit);
+        Assert.InRange(applied.Physical.Total, 0, 4);
+        await Eventually.TrueAsync(async () => (await ServerBackends.PidsAsync(postgres.Server, applicationName)).Count == 4, "4 backends on the server");
+        await Eventually.TrueAsync(() => workload.Completed > completedBefore + 20, "the load goes on at 4");
+        var after = await ServerBackends.PidsAsync(postgres.Server, applicationName);
+        Assert.Equal(4, after.Count);
+        Assert.Subset(before, after);
+        Assert.Equal(2, before.Except(after).Count());
+    }
+
+    [Fact]
+    public async Task Without_a_measurement_of_the_physical_connections_a_shrink_never_holds()
+    {
+        var applicationName = TestDataSources.NewApplicationName("unmeasured");
+        await using var dataSource = TestDataSources.Create(postgres.Server, applicationName, limit: 3);
+        await (await dataSource.OpenConnectionAsync()).DisposeAsync();
+
+        // A meter for a pool Npgsql never reports: what a missing db.client.connection.count instrument looks like.
+        using var absent = new PhysicalConnectionMeter("no-such-pool-" + Guid.NewGuid().ToString("N"));
+        var resizer = new LimitResizer(dataSource.Gate, dataSource.NpgsqlDataSource, absent, ceiling: 50, TimeSpan.FromMilliseconds(20), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        Assert.Null(await resizer.TrimAndMeasureAsync(CancellationToken.None));
+        var shrink = resizer.ApplyAsync(1, CancellationToken.None);
+        await Task.WhenAny(shrink, Task.Delay(TimeSpan.FromMilliseconds(500)));
+        Assert.False(shrink.IsCompleted, "Unmeasured, a shrink must not be taken as holding (the agent would acknowledge it).");
+        Assert.NotNull(await dataSource.Resizer.TrimAndMeasureAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_broken_connector_leaves_the_agent_counting_at_least_what_the_server_holds()
+    {
+        var applicationName = TestDataSources.NewApplicationName("broken");
+        await using var dataSource = TestDataSources.Create(postgres.Server, applicationName, limit: 3);
+        using var cancel = new CancellationTokenSource();
+        var connections = new List<BudgetedConnection>();
+        var queries = new List<Task>();
+        for (var i = 0; i < 3; i++)
+        {
+            var connection = await dataSource.OpenConnectionAsync();
+            connections.Add(connection);
+            var command = connection.CreateCommand();
+            command.CommandText = "SELECT pg_sleep(30)";
+            queries.Add(command.ExecuteNonQueryAsync(cancel.Token));
+        }
+
+        await Eventually.TrueAsync(async () => await postgres.Server.CountBackendsAsync(applicationName) == 3, "3 busy backends");
+        var victim = (await ServerBackends.PidsAsync(postgres.Server, applicationName)).First();
+        await postgres.Server.ExecuteAsync($"SELECT pg_terminate_backend({victim})");
+        await Eventually.TrueAsync(() => queries.Count(query => query.IsFaulted) == 1, "the killed backend's query failed");
+
+        await Eventually.TrueAsync(async () => await postgres.Server.CountBackendsAsync(applicationName) == 2, "2 backends on the server");
+        var couldHold = await dataSource.Resizer.TrimAndMeasureAsync(CancellationToken.None);
+        Assert.NotNull(couldHold);
+        Assert.InRange(couldHold.Value, await postgres.Server.CountBackendsAsync(applicationName), 3);
+        Assert.Equal(2, dataSource.Stats().Physical);
+        Assert.DoesNotContain(victim, await ServerBackends.PidsAsync(postgres.Server, applicationName));
+
+        await cancel.CancelAsync();
+        await Task.WhenAll(queries.Select(query => query.ContinueWith(static _ => { }, TaskScheduler.Default)));
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
+
+        await using var next = await dataSource.OpenConnectionAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(await postgres.Server.CountBackendsAsync(applicationName), (await dataSource.Resizer.TrimAndMeasureAsync(CancellationToken.None))!.Value);
+    }
+
+    [Fact]
     public async Task A_limit_above_the_pool_ceiling_is_applied_as_the_ceiling()
     {
         var applicationName = TestDataSources.NewApplicationName("ceiling");
