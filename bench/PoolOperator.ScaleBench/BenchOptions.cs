@@ -29,6 +29,9 @@ internal sealed record BenchOptions
     /// <summary>Where the markdown table is written as well as printed; null: printed only.</summary>
     public string? TablePath { get; init; }
 
+    /// <summary>Extra environment of the operator process (e.g. GC settings to compare).</summary>
+    public IReadOnlyDictionary<string, string> OperatorEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>How long to wait for the pods, for every budget Ready, for one step.</summary>
     public TimeSpan Patience { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -38,6 +41,7 @@ internal sealed record BenchOptions
           --budgets-per-namespace 20   namespaces = budgets / this
           --steps 20                   scale steps of one workload timed per row
           --operator PATH              the operator's dll (default src/Operator/bin/Release/net10.0/PoolOperator.Operator.dll)
+          --operator-env NAME=VALUE    extra environment of the operator process (repeatable)
           --table PATH                 also write the table (markdown) to PATH
           --patience SECONDS           longest wait for pods, Ready, one step (default 300)
         """;
@@ -54,6 +58,7 @@ internal sealed record BenchOptions
                 "--budgets-per-namespace" => options with { BudgetsPerNamespace = Positive("--budgets-per-namespace", Value()) },
                 "--steps" => options with { Steps = Positive("--steps", Value()) },
                 "--operator" => options with { OperatorDll = Value() },
+                "--operator-env" => options with { OperatorEnvironment = WithVariable(options.OperatorEnvironment, Value()) },
                 "--table" => options with { TablePath = Value() },
                 "--patience" => options with { Patience = TimeSpan.FromSeconds(Positive("--patience", Value())) },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'"),
@@ -61,6 +66,17 @@ internal sealed record BenchOptions
         }
 
         return options;
+    }
+
+    private static Dictionary<string, string> WithVariable(IReadOnlyDictionary<string, string> variables, string text)
+    {
+        var split = text.IndexOf('=', StringComparison.Ordinal);
+        if (split <= 0)
+        {
+            throw new ArgumentException($"--operator-env: '{text}' is not NAME=VALUE");
+        }
+
+        return new Dictionary<string, string>(variables, StringComparer.Ordinal) { [text[..split]] = text[(split + 1)..] };
     }
 
     private static Row ParseRow(string text)

@@ -15,6 +15,7 @@ internal sealed class OperatorProcess : IAsyncDisposable
     private readonly Process process;
     private readonly HttpClient http;
     private long peakGcHeap;
+    private bool disposed;
 
     private OperatorProcess(Process process, int port)
     {
@@ -27,7 +28,7 @@ internal sealed class OperatorProcess : IAsyncDisposable
     /// <summary>The largest GC heap (sum over generations after the last collection) seen at a scrape.</summary>
     public long PeakGcHeap => Interlocked.Read(ref peakGcHeap);
 
-    public static OperatorProcess Start(string dll, string kubeconfig, string logPath)
+    public static OperatorProcess Start(string dll, string kubeconfig, string logPath, IReadOnlyDictionary<string, string> environment)
     {
         if (!File.Exists(dll))
         {
@@ -44,8 +45,14 @@ internal sealed class OperatorProcess : IAsyncDisposable
         start.Environment["KUBECONFIG"] = kubeconfig;
         start.Environment["Operator__HttpPort"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["Operator__LeaderElection__Enabled"] = "false";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["DOTNET_gcServer"] = "0";
+        start.Environment["Logging__LogLevel__Default"] = "Information";
+        start.Environment["DOTNET_gcServer"] = "0"; // as the Dockerfile sets them
+        start.Environment["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "true";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the operator");
         var log = new StreamWriter(logPath) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
@@ -86,6 +93,12 @@ internal sealed class OperatorProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);

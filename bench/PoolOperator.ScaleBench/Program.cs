@@ -69,7 +69,9 @@ internal sealed record RowResult(
     int StepsMeasured,
     long ClusterRss,
     long ClusterGcHeap,
-    double ReadyWritesPerSecond)
+    double ReadyWritesPerSecond,
+    TimeSpan RestartReconciled,
+    long RestartGrantWrites)
 {
     private static string Mb(long bytes) => (bytes / 1024.0 / 1024.0).ToString("N0", CultureInfo.InvariantCulture) + " MB";
 
@@ -80,12 +82,12 @@ internal sealed record RowResult(
     public static string Table(IEnumerable<RowResult> rows)
     {
         var text = new StringBuilder();
-        text.AppendLine("| pods / budgets | operator peak RSS | operator peak GC heap | start -> all Ready | step -> grants written (median / p99, n) | API requests per reconcile (start / steps) | local cluster RSS / GC heap | local cluster writes/s (fill / start) | pods Running after fill |");
-        text.AppendLine("|---|---:|---:|---:|---|---|---|---|---:|");
+        text.AppendLine("| pods / budgets | operator peak RSS | operator peak GC heap | start -> all Ready | restart -> all reconciled (grant writes) | step -> grants written (median / p99, n) | API requests per reconcile (start / steps) | local cluster RSS / GC heap | local cluster writes/s (fill / start) | pods Running after fill |");
+        text.AppendLine("|---|---:|---:|---:|---:|---|---|---|---|---:|");
         foreach (var r in rows)
         {
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Row} | {Mb(r.OperatorPeakRss)} | {Mb(r.OperatorPeakGcHeap)} | {S(r.AllReady)} | {Ms(r.StepMedian)} / {Ms(r.StepP99)} ({r.StepsMeasured}) | {r.StartRequestsPerReconcile:N2} / {r.StepRequestsPerReconcile:N2} | {Mb(r.ClusterRss)} / {Mb(r.ClusterGcHeap)} | {r.FillWritesPerSecond:N0} / {r.ReadyWritesPerSecond:N0} | {S(r.PodsRunning)} |"));
+                $"| {r.Row} | {Mb(r.OperatorPeakRss)} | {Mb(r.OperatorPeakGcHeap)} | {S(r.AllReady)} | {S(r.RestartReconciled)} ({r.RestartGrantWrites}) | {Ms(r.StepMedian)} / {Ms(r.StepP99)} ({r.StepsMeasured}) | {r.StartRequestsPerReconcile:N2} / {r.StepRequestsPerReconcile:N2} | {Mb(r.ClusterRss)} / {Mb(r.ClusterGcHeap)} | {r.FillWritesPerSecond:N0} / {r.ReadyWritesPerSecond:N0} | {S(r.PodsRunning)} |"));
         }
 
         return text.ToString();
@@ -103,7 +105,7 @@ internal sealed record RowResult(
         static string X(double from, double to) => from <= 0 ? "n/a" : (to / from).ToString("N1", CultureInfo.InvariantCulture) + "x";
         return string.Create(CultureInfo.InvariantCulture,
             $"\nGrowth from {a.Row} to {b.Row} (N x{(double)b.Row.Pods / a.Row.Pods:N0}): operator RSS {X(a.OperatorPeakRss, b.OperatorPeakRss)}, GC heap {X(a.OperatorPeakGcHeap, b.OperatorPeakGcHeap)}, "
-            + $"start -> all Ready {X(a.AllReady.TotalMilliseconds, b.AllReady.TotalMilliseconds)}, step p99 {X(a.StepP99.TotalMilliseconds, b.StepP99.TotalMilliseconds)}, "
+            + $"start -> all Ready {X(a.AllReady.TotalMilliseconds, b.AllReady.TotalMilliseconds)}, restart -> all reconciled {X(a.RestartReconciled.TotalMilliseconds, b.RestartReconciled.TotalMilliseconds)}, step p99 {X(a.StepP99.TotalMilliseconds, b.StepP99.TotalMilliseconds)}, "
             + $"local cluster RSS {X(a.ClusterRss, b.ClusterRss)}, pods Running after fill {X(a.PodsRunning.TotalMilliseconds, b.PodsRunning.TotalMilliseconds)}.\n");
     }
 }
@@ -120,7 +122,15 @@ internal static class RowRun
         await using var server = await LocalKubernetesServer.StartAsync(clusterOptions, ct);
         var client = server.CreateClient();
         var simulatorLogs = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        await using var simulator = new WorkloadSimulator(server.CreateClient(), new WorkloadSimulatorOptions { PendingDuration = TimeSpan.FromMilliseconds(200), TerminationGracePeriod = TimeSpan.FromMilliseconds(500) }, TimeProvider.System, simulatorLogs);
+        await using var simulator = new WorkloadSimulator(server.CreateClient(), new WorkloadSimulatorOptions
+        {
+            PendingDuration = TimeSpan.FromMilliseconds(200),
+            TerminationGracePeriod = TimeSpan.FromMilliseconds(500),
+
+            // Its watches wake it on every change; the safety-net relist of every pod each 5 s
+            // would cost the cluster it shares a process with a full list of N pods.
+            ResyncPeriod = TimeSpan.FromSeconds(60),
+        }, TimeProvider.System, simulatorLogs);
         simulator.Start();
 
         // The fill: workloads, then the simulator makes the pods and runs them.
@@ -141,7 +151,7 @@ internal static class RowRun
         var kubeconfig = server.WriteKubeconfig(Path.Combine(Path.GetTempPath(), $"scale-bench-{Environment.ProcessId}", "kubeconfig"));
         var rv1 = await ResourceVersionAsync(client, ct);
         var started = Stopwatch.StartNew();
-        await using var op = OperatorProcess.Start(dll, kubeconfig, Path.Combine(Path.GetTempPath(), $"scale-bench-operator-{row.Pods}.log"));
+        await using var op = OperatorProcess.Start(dll, kubeconfig, Path.Combine(Path.GetTempPath(), $"scale-bench-operator-{row.Pods}.log"), options.OperatorEnvironment);
         using var sampling = new CancellationTokenSource();
         var sampler = SampleAsync(op, sampling.Token);
         var allReady = await WaitForAllReadyAsync(client, row.Budgets, started, options.Patience, ct);
@@ -178,6 +188,16 @@ internal static class RowRun
         var afterSteps = await op.ScrapeAsync();
         await sampling.CancelAsync();
         await sampler;
+        var peakRss = op.PeakRss();
+        var peakHeap = op.PeakGcHeap;
+        await op.DisposeAsync();
+
+        // A restart (an upgrade, a rescheduled pod): the grants exist, so the new process only has
+        // to list, reconcile every budget and find nothing to write.
+        var restarted = Stopwatch.StartNew();
+        await using var second = OperatorProcess.Start(dll, kubeconfig, Path.Combine(Path.GetTempPath(), $"scale-bench-operator-{row.Pods}-restart.log"), options.OperatorEnvironment);
+        var (restartReconciled, restartWrites) = await WaitForAllReconciledAsync(second, row.Budgets, restarted, options.Patience, ct);
+        Console.WriteLine($"   restart: every budget reconciled {restartReconciled.TotalSeconds:N1} s after the second operator started, {restartWrites} writes");
         steps.Sort();
         static double PerReconcile(Dictionary<string, double> from, Dictionary<string, double> to)
         {
@@ -191,8 +211,8 @@ internal static class RowRun
             podsRunning,
             fillWrites,
             allReady,
-            op.PeakRss(),
-            op.PeakGcHeap,
+            peakRss,
+            peakHeap,
             PerReconcile([], atReady),
             PerReconcile(atReady, afterSteps),
             steps.Count == 0 ? TimeSpan.Zero : steps[steps.Count / 2],
@@ -200,7 +220,26 @@ internal static class RowRun
             steps.Count,
             clusterRss,
             clusterHeap,
-            readyWrites);
+            readyWrites,
+            restartReconciled,
+            restartWrites);
+    }
+
+    /// <summary>Waits until the operator has reconciled every budget once with its queue empty; returns the time and its writes.</summary>
+    private static async Task<(TimeSpan Elapsed, long Writes)> WaitForAllReconciledAsync(OperatorProcess op, int budgets, Stopwatch started, TimeSpan patience, CancellationToken ct)
+    {
+        while (started.Elapsed < patience)
+        {
+            var samples = await op.ScrapeAsync();
+            if (samples.GetValueOrDefault("pooloperator_reconciles_total") >= budgets && samples.TryGetValue("pooloperator_workqueue_depth", out var depth) && depth == 0)
+            {
+                return (started.Elapsed, (long)samples.GetValueOrDefault("pooloperator_grant_writes_total"));
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        throw new TimeoutException($"the restarted operator did not reconcile {budgets} budgets within {patience}");
     }
 
     /// <summary>Scrapes the operator every half second so that its peak GC heap is seen.</summary>

@@ -11,6 +11,9 @@ internal sealed class PodClock(TimeProvider timeProvider)
     private readonly Dictionary<string, DateTimeOffset> _seen = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTimeOffset> _terminating = new(StringComparer.Ordinal);
 
+    // Workloads are tended in parallel within a round, so their pods' times are noted concurrently.
+    private readonly Lock _gate = new();
+
     /// <summary>Now, on the simulator's clock.</summary>
     public DateTimeOffset Now => timeProvider.GetUtcNow();
 
@@ -22,6 +25,14 @@ internal sealed class PodClock(TimeProvider timeProvider)
 
     /// <summary>Forgets pods that no longer exist.</summary>
     public void Retain(IReadOnlySet<string> liveUids)
+    {
+        lock (_gate)
+        {
+            RetainLocked(liveUids);
+        }
+    }
+
+    private void RetainLocked(IReadOnlySet<string> liveUids)
     {
         foreach (var uid in _seen.Keys.Where(u => !liveUids.Contains(u)).ToList())
         {
@@ -35,6 +46,14 @@ internal sealed class PodClock(TimeProvider timeProvider)
     }
 
     private DateTimeOffset FirstOf(Dictionary<string, DateTimeOffset> times, string uid)
+    {
+        lock (_gate)
+        {
+            return FirstOfLocked(times, uid);
+        }
+    }
+
+    private DateTimeOffset FirstOfLocked(Dictionary<string, DateTimeOffset> times, string uid)
     {
         if (!times.TryGetValue(uid, out var since))
         {

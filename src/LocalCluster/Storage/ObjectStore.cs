@@ -16,7 +16,7 @@ namespace PoolOperator.LocalCluster.Storage;
 internal sealed class ObjectStore
 {
     private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _objects = new(StringComparer.Ordinal);
-    private readonly LinkedList<StoredEvent> _history = new();
+    private readonly LinkedList<HistoryEntry> _history = new();
     private readonly List<WatchSubscription> _watches = [];
     private readonly int _historyLimit;
     private long _resourceVersion;
@@ -144,11 +144,11 @@ internal sealed class ObjectStore
                     return false;
                 }
 
-                foreach (var change in _history)
+                foreach (var entry in _history)
                 {
-                    if (change.ResourceVersion > from)
+                    if (entry.ResourceVersion > from && entry.StorageKey == watch.StorageKey)
                     {
-                        watch.Deliver(change);
+                        watch.Deliver(entry.Expand());
                     }
                 }
             }
@@ -203,7 +203,7 @@ internal sealed class ObjectStore
 
     private void Record(StoredEvent change)
     {
-        _history.AddLast(change);
+        _history.AddLast(HistoryEntry.Of(change));
         while (_history.Count > _historyLimit)
         {
             _compactedThrough = _history.First!.Value.ResourceVersion;
@@ -217,4 +217,68 @@ internal sealed class ObjectStore
     }
 
     private static string Key(string? ns, string name) => (ns ?? "") + "/" + name;
+
+    /// <summary>
+    /// A change as the history keeps it for watches that resume: the object as UTF-8 JSON (an
+    /// 8 KB pod is 8 KB here, against several times that as a node tree) and of the previous state
+    /// only what a watch's filter reads. Without this the history holds every replaced version of
+    /// every object whole: gigabytes at 10,000 pods.
+    /// </summary>
+    private sealed record HistoryEntry(long ResourceVersion, string StorageKey, string Type, byte[] Object, byte[]? Previous)
+    {
+        public static HistoryEntry Of(StoredEvent change) =>
+            new(change.ResourceVersion, change.StorageKey, change.Type, JsonNodes.ToUtf8(change.Object), change.Previous is null ? null : JsonNodes.ToUtf8(FilterView(change.Previous)));
+
+        public StoredEvent Expand() =>
+            new(ResourceVersion, StorageKey, Type, Parse(Object), Previous is null ? null : Parse(Previous));
+
+        private static JsonObject Parse(byte[] utf8) => JsonNode.Parse(utf8)!.AsObject();
+
+        /// <summary>
+        /// What label and field selectors can read of an object: metadata without annotations and
+        /// managedFields, top-level values, and of nested objects (spec, status, involvedObject,
+        /// regarding, ...) their plain values only (spec.nodeName, status.phase, involvedObject.name).
+        /// </summary>
+        private static JsonObject FilterView(JsonObject obj)
+        {
+            var view = new JsonObject();
+            foreach (var (name, value) in obj)
+            {
+                switch (value)
+                {
+                    case JsonObject metadata when name == "metadata":
+                        var meta = new JsonObject();
+                        foreach (var (field, item) in metadata)
+                        {
+                            if (field is not ("annotations" or "managedFields"))
+                            {
+                                meta[field] = item?.DeepClone();
+                            }
+                        }
+
+                        view[name] = meta;
+                        break;
+                    case JsonObject nested:
+                        var plain = new JsonObject();
+                        foreach (var (field, item) in nested)
+                        {
+                            if (item is JsonValue)
+                            {
+                                plain[field] = item.DeepClone();
+                            }
+                        }
+
+                        view[name] = plain;
+                        break;
+                    case JsonArray:
+                        break;
+                    default:
+                        view[name] = value?.DeepClone();
+                        break;
+                }
+            }
+
+            return view;
+        }
+    }
 }
