@@ -91,13 +91,14 @@ install_demo() {
   show kubectl -n "$ns" rollout status deployment/orders-api --timeout=180s
 
   # The server is the judge: the most sessions of the application's role seen at once, sampled throughout.
-  ( max=0; while :; do n="$(psql -c "SELECT count(*) FROM pg_stat_activity WHERE usename = '$role'" 2>/dev/null || echo 0)"
+  ( max=0; while :; do n="$(psql -c "SELECT count(*) FROM pg_stat_activity WHERE usename = '$role'" 2>>"$work/sampler.log" || echo 0)"
       (( n > max )) && max=$n && echo "$max" >"$work/max-sessions"; sleep 0.05; done ) &
   pids+=($!)
   # Load: clients calling GET /orders/count on the ready pods' IPs, as a Service would spread them.
   ( while :; do
       for ip in $(kubectl -n "$ns" get pods -l app.kubernetes.io/name=orders-api \
-                  -o jsonpath='{range .items[?(@.status.conditions[?(@.type=="Ready")].status=="True")]}{.status.podIP}{"\n"}{end}' 2>/dev/null); do
+                  -o jsonpath='{range .items[*]}{.status.podIP} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' 2>/dev/null \
+                  | awk '$2 == "True" { print $1 }'); do
         for _ in 1 2 3 4; do curl -s -o /dev/null --max-time 20 "http://$ip:8080/orders/count" & done
       done
       wait; done ) >/dev/null 2>&1 &
