@@ -21,6 +21,13 @@ public sealed class LocalClusterOptions
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
+    /// How long after an owner goes the garbage collector deletes its dependents (default 1 s; seen on the next
+    /// sweep after that). A real cluster's collector is asynchronous too: code must not expect dependents to
+    /// vanish with their owner, nor a recreated owner of the same name to keep them.
+    /// </summary>
+    public TimeSpan GarbageCollectionDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// When true, creating an object in a namespace that does not exist creates the namespace;
     /// when false (the default, as on a real cluster) it is a 404 naming the namespace.
     /// </summary>

@@ -68,6 +68,7 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(options.Port, nameof(options.Port));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WatchHistoryLimit, 1, nameof(options.WatchHistoryLimit));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.AuditCapacity, 1, nameof(options.AuditCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.GarbageCollectionDelay, TimeSpan.Zero, nameof(options.GarbageCollectionDelay));
         if (options.BookmarkInterval <= TimeSpan.Zero || options.SweepInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(options), "BookmarkInterval and SweepInterval must be positive.");
@@ -80,7 +81,7 @@ public sealed partial class LocalKubernetesServer : IAsyncDisposable
         var store = new ObjectStore(options.WatchHistoryLimit);
         var registry = new ResourceRegistry(BuiltInResources.Create());
         var admission = new Admission(new CrdController(store, registry, time), new EventMirror(store));
-        var deleter = new ObjectDeleter(store, registry, admission, time);
+        var deleter = new ObjectDeleter(store, registry, admission, time, options.GarbageCollectionDelay);
         var writer = new ObjectWriter(store, admission, deleter, time, options.AutoCreateNamespaces);
         var namespaces = registry.Find("", "v1", "namespaces")!;
         foreach (var ns in options.InitialNamespaces)

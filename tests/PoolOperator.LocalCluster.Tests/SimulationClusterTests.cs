@@ -181,7 +181,15 @@ public sealed class SimulationClusterTests : IAsyncLifetime
             ns);
 
         var driver = new HpaDriver(_client, ns, "worker", TimeProvider.System, NullLogger.Instance);
+        _server.Audit.Clear();
         var applied = await driver.RunAsync(HpaScript.Parse("3,9+200ms,1+200ms"), CancellationToken.None);
+
+        // As the real HPA controller: the target's /scale is written first, the HPA's status after.
+        var writes = _server.Audit.Entries.Where(e => e.Verb == "patch" && e.Namespace == ns).Select(e => e.CombinedResource)
+            .Where(r => r is "deployments/scale" or "horizontalpodautoscalers/status").ToList();
+        Assert.Equal(
+            ["deployments/scale", "horizontalpodautoscalers/status", "deployments/scale", "horizontalpodautoscalers/status", "deployments/scale", "horizontalpodautoscalers/status"],
+            writes);
 
         Assert.Equal([3, 6, 2], applied);
         var hpa = await _client.AutoscalingV2.ReadNamespacedHorizontalPodAutoscalerAsync("worker", ns);

@@ -177,6 +177,9 @@ internal sealed record FieldError(string Field, string Reason, string Detail)
 
     public static FieldError Required(string field) => new(field, "FieldValueRequired", "Required value");
 
+    public static FieldError TooLong(string field, int limit) =>
+        new(field, "FieldValueTooLong", $"Too long: may not be more than {limit} bytes");
+
     public static FieldError TypeInvalid(string field, JsonNode? value, string expected) =>
         new(field, "FieldValueTypeInvalid", $"Invalid value: {Render(value)}: {field} in body must be of type {expected}: \"{TypeName(value)}\"");
 

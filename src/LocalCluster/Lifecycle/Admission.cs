@@ -33,6 +33,12 @@ internal sealed class Admission
 #pragma warning restore CA1822
     {
         CheckMetadata(type, obj, context);
+        if (MetadataRules.Validate(obj.Metadata()) is { Count: > 0 } metadataErrors)
+        {
+            throw ApiException.Invalid(type.Group, type.Kind, obj.Name(), metadataErrors);
+        }
+
+        MicroTimeFields.Check(type, obj);
         if (CrdController.IsCrd(type))
         {
             BuiltInFields.Check(type, obj, context);

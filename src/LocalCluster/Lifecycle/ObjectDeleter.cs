@@ -9,9 +9,11 @@ namespace PoolOperator.LocalCluster.Lifecycle;
 /// <summary>
 /// Deletion with the real server's stages: finalizers hold an object (deletionTimestamp set) until they
 /// are removed; a pod deleted with a grace period stays Terminating until the period ends (or a delete
-/// with gracePeriodSeconds=0); a namespace goes away once its contents have; and removing an object
-/// deletes, in the background, every object whose ownerReferences all point at removed owners (foreground
-/// propagation holds the owner with a <c>foregroundDeletion</c> finalizer until its dependents are gone).
+/// with gracePeriodSeconds=0); a namespace goes away once its contents have. Garbage collection is
+/// asynchronous, as the real collector is: removing an owner schedules its dependents, and after the
+/// collection delay (seen on a sweep) each is deleted if it still exists with the same UID and every owner
+/// it names is dangling by a live lookup (the real GC's <c>isDangling</c>). Foreground propagation holds the
+/// owner with a <c>foregroundDeletion</c> finalizer until the collector has deleted its dependents.
 /// </summary>
 internal sealed class ObjectDeleter
 {
@@ -21,9 +23,12 @@ internal sealed class ObjectDeleter
     private readonly ResourceRegistry _registry;
     private readonly Admission _admission;
     private readonly TimeProvider _time;
+    private readonly TimeSpan _collectionDelay;
+    private readonly List<PendingCollection> _pending = []; // guarded by _store.Gate
 
-    public ObjectDeleter(ObjectStore store, ResourceRegistry registry, Admission admission, TimeProvider time)
+    public ObjectDeleter(ObjectStore store, ResourceRegistry registry, Admission admission, TimeProvider time, TimeSpan collectionDelay)
     {
+        _collectionDelay = collectionDelay;
         _store = store;
         _registry = registry;
         _admission = admission;
@@ -97,10 +102,7 @@ internal sealed class ObjectDeleter
             {
                 foreach (var (key, dependent) in Dependents(current.Uid()))
                 {
-                    if (_registry.FindByStorageKey(key) is { } dependentType && _store.Get(key, dependent.Namespace(), dependent.Name()) is not null)
-                    {
-                        Delete(dependentType, dependent.Namespace(), dependent.Name(), new DeleteRequest());
-                    }
+                    Schedule(key, dependent, foreground: true);
                 }
             }
             if (IsNamespace(type))
@@ -154,32 +156,27 @@ internal sealed class ObjectDeleter
     }
 
     /// <summary>
-    /// Deletes a new object whose owners are all gone already, as the garbage collector does when a controller
-    /// creates a dependent of an owner that was just deleted.
+    /// Schedules a new object whose owners are all gone already for collection, as the garbage collector
+    /// collects a dependent a controller created for an owner that was just deleted.
     /// </summary>
     public void CollectIfOrphaned(ResourceType type, JsonObject stored)
     {
         lock (_store.Gate)
         {
             var owners = OwnerUids(stored);
-            if (owners.Count == 0)
+            if (owners.Count > 0 && !owners.Any(LiveUids().Contains))
             {
-                return;
-            }
-
-            var live = _store.All().Select(e => e.Object.Uid()).Where(u => u is not null).ToHashSet(StringComparer.Ordinal);
-            if (!owners.Any(live.Contains) && _store.Get(type.StorageKey, stored.Namespace(), stored.Name()) is not null)
-            {
-                Delete(type, stored.Namespace(), stored.Name(), new DeleteRequest());
+                Schedule(type.StorageKey, stored, foreground: false);
             }
         }
     }
 
-    /// <summary>Finishes every deletion whose time has come (pod grace periods, emptied namespaces).</summary>
+    /// <summary>Finishes every deletion whose time has come (pod grace periods, emptied namespaces) and collects due dependents.</summary>
     public void Sweep()
     {
         lock (_store.Gate)
         {
+            CollectDue();
             foreach (var (key, obj) in _store.All())
             {
                 if (obj.Metadata()["deletionTimestamp"] is not null && _registry.FindByStorageKey(key) is { } type)
@@ -198,33 +195,49 @@ internal sealed class ObjectDeleter
         }
 
         _admission.AfterRemove(type, removed);
-        CollectDependents(removed.Uid());
+        foreach (var (key, dependent) in Dependents(removed.Uid()))
+        {
+            Schedule(key, dependent, foreground: false);
+        }
+
         return removed;
     }
 
-    /// <summary>Background cascading deletion: dependents whose owners are all gone are deleted as a client would.</summary>
-    private void CollectDependents(string? ownerUid)
+    private void Schedule(string key, JsonObject dependent, bool foreground) =>
+        _pending.Add(new PendingCollection(_time.GetUtcNow() + _collectionDelay, key, dependent.Namespace(), dependent.Name(), dependent.Uid() ?? "", foreground));
+
+    /// <summary>
+    /// Deletes (as a client would, background propagation) each due dependent that still exists with the UID it
+    /// was scheduled with, is not being deleted, and whose owners are all dangling now (or, for a foreground
+    /// deletion, whose owner is waiting for it).
+    /// </summary>
+    private void CollectDue()
     {
-        if (string.IsNullOrEmpty(ownerUid))
+        var now = _time.GetUtcNow();
+        var due = _pending.Where(p => p.Due <= now).ToList();
+        if (due.Count == 0)
         {
             return;
         }
 
-        var liveUids = _store.All().Select(e => e.Object.Uid()).Where(u => u is not null).ToHashSet(StringComparer.Ordinal);
-        foreach (var (key, obj) in _store.All())
+        _pending.RemoveAll(p => p.Due <= now);
+        var live = LiveUids();
+        foreach (var pending in due)
         {
-            var owners = OwnerUids(obj);
-            if (!owners.Contains(ownerUid) || owners.Any(liveUids.Contains) || _registry.FindByStorageKey(key) is not { } type)
+            if (_store.Get(pending.StorageKey, pending.Namespace, pending.Name) is not { } current || current.Uid() != pending.Uid
+                || current.Metadata()["deletionTimestamp"] is not null || _registry.FindByStorageKey(pending.StorageKey) is not { } type)
             {
                 continue;
             }
 
-            if (_store.Get(key, obj.Namespace(), obj.Name()) is { } still && still.Metadata()["deletionTimestamp"] is null)
+            if (pending.Foreground || !OwnerUids(current).Any(live.Contains))
             {
-                Delete(type, obj.Namespace(), obj.Name(), new DeleteRequest());
+                Delete(type, pending.Namespace, pending.Name, new DeleteRequest());
             }
         }
     }
+
+    private HashSet<string> LiveUids() => _store.All().Select(e => e.Object.Uid()).OfType<string>().ToHashSet(StringComparer.Ordinal);
 
     private List<(string Key, JsonObject Object)> Dependents(string? ownerUid) =>
         string.IsNullOrEmpty(ownerUid) ? [] : _store.All().Where(e => OwnerUids(e.Object).Contains(ownerUid)).ToList();
@@ -283,4 +296,6 @@ internal sealed class ObjectDeleter
     private static bool IsPod(ResourceType type) => type.Group.Length == 0 && type.Plural == "pods";
 
     private static bool IsNamespace(ResourceType type) => type.Group.Length == 0 && type.Plural == "namespaces";
+
+    private sealed record PendingCollection(DateTimeOffset Due, string StorageKey, string? Namespace, string Name, string Uid, bool Foreground);
 }

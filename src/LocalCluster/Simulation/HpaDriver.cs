@@ -7,8 +7,10 @@ namespace PoolOperator.LocalCluster.Simulation;
 /// <summary>
 /// Stands in for the horizontal pod autoscaler controller: instead of computing replicas from
 /// metrics it takes them from an <see cref="HpaScript"/>, clamps them to the HPA's minReplicas and
-/// maxReplicas, records the decision in the HPA's status (desiredReplicas, currentReplicas,
-/// lastScaleTime) and sets the target's replicas through its <c>/scale</c> subresource.
+/// maxReplicas, sets the target's replicas through its <c>/scale</c> subresource and then records the
+/// decision in the HPA's status (desiredReplicas, currentReplicas, lastScaleTime), in that order, as the real
+/// controller's reconcileAutoscaler does (<c>Scales().Update</c>, then <c>updateStatusIfNeeded</c>): the new pods
+/// may exist before <c>status.desiredReplicas</c> says they are wanted, never the other way round.
 /// </summary>
 public sealed class HpaDriver
 {
@@ -80,8 +82,15 @@ public sealed class HpaDriver
         var scale = await ReadScaleAsync(target, cancellationToken).ConfigureAwait(false);
         var current = scale.Status?.Replicas ?? scale.Spec?.Replicas ?? 0;
 
-        // The decision goes into the HPA's status before the target changes, as a real HPA decides
-        // before the workload controllers act: the operator may read desiredReplicas ahead of new pods.
+        var scalePatch = new V1Patch("{\"spec\":{\"replicas\":" + replicas.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}}", V1Patch.PatchType.MergePatch);
+        _ = target.Kind switch
+        {
+            "Deployment" => await _client.AppsV1.PatchNamespacedDeploymentScaleAsync(body: scalePatch, name: target.Name, namespaceParameter: _namespace, cancellationToken: cancellationToken).ConfigureAwait(false),
+            _ => await _client.AppsV1.PatchNamespacedStatefulSetScaleAsync(body: scalePatch, name: target.Name, namespaceParameter: _namespace, cancellationToken: cancellationToken).ConfigureAwait(false),
+        };
+
+        // Only then the decision goes into the HPA's status: code that waits for desiredReplicas to plan
+        // ahead of new pods is too late on a real cluster, and so it is here.
         var status = new V2HorizontalPodAutoscalerStatus
         {
             CurrentReplicas = current,
@@ -91,13 +100,6 @@ public sealed class HpaDriver
         };
         var statusPatch = new V1Patch("{\"status\":" + KubernetesJson.Serialize(status) + "}", V1Patch.PatchType.MergePatch);
         await _client.AutoscalingV2.PatchNamespacedHorizontalPodAutoscalerStatusAsync(body: statusPatch, name: _hpaName, namespaceParameter: _namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
-
-        var scalePatch = new V1Patch("{\"spec\":{\"replicas\":" + replicas.ToString(System.Globalization.CultureInfo.InvariantCulture) + "}}", V1Patch.PatchType.MergePatch);
-        _ = target.Kind switch
-        {
-            "Deployment" => await _client.AppsV1.PatchNamespacedDeploymentScaleAsync(body: scalePatch, name: target.Name, namespaceParameter: _namespace, cancellationToken: cancellationToken).ConfigureAwait(false),
-            _ => await _client.AppsV1.PatchNamespacedStatefulSetScaleAsync(body: scalePatch, name: target.Name, namespaceParameter: _namespace, cancellationToken: cancellationToken).ConfigureAwait(false),
-        };
 
         _logger.HpaStepApplied(_namespace, _hpaName, stepNumber, target.Kind, target.Name, replicas, requested, min, max, current);
         return replicas;

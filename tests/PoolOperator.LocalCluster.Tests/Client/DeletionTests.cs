@@ -96,7 +96,7 @@ public sealed class DeletionTests
         await using var server = await TestCluster.StartAsync();
         var client = server.CreateClient();
         var owner = await client.CoreV1.CreateNamespacedConfigMapAsync(WatchTests.ConfigMap("owner"), Ns);
-        var pod = Pod("dependent", graceSeconds: 1);
+        var pod = Pod("dependent", graceSeconds: 600);
         pod.Metadata.OwnerReferences = [Owner("v1", "ConfigMap", "owner", owner.Metadata.Uid)];
         await client.CoreV1.CreateNamespacedPodAsync(pod, Ns);
 
@@ -105,9 +105,50 @@ public sealed class DeletionTests
         var waiting = await client.CoreV1.ReadNamespacedConfigMapAsync("owner", Ns);
         Assert.NotNull(waiting.Metadata.DeletionTimestamp);
         Assert.Contains("foregroundDeletion", waiting.Metadata.Finalizers);
-        Assert.NotNull((await client.CoreV1.ReadNamespacedPodAsync("dependent", Ns)).Metadata.DeletionTimestamp);
+        // The collector is asynchronous: the pod is marked for deletion after the collection delay, and the owner waits for it.
+        await Eventually.TrueAsync(async () => (await client.CoreV1.ReadNamespacedPodAsync("dependent", Ns)).Metadata.DeletionTimestamp is not null, "the collector deletes the pod");
+        Assert.Single((await client.CoreV1.ListNamespacedConfigMapAsync(Ns)).Items);
+        await client.CoreV1.DeleteNamespacedPodAsync("dependent", Ns, gracePeriodSeconds: 0);
         await Eventually.TrueAsync(async () => (await client.CoreV1.ListNamespacedConfigMapAsync(Ns)).Items.Count == 0, "the owner goes after its pod");
         Assert.Empty((await client.CoreV1.ListNamespacedPodAsync(Ns)).Items);
+    }
+
+    [Fact]
+    public async Task Garbage_collection_is_asynchronous_dependents_outlive_their_owner_for_the_collection_delay()
+    {
+        await using var server = await TestCluster.StartAsync(o => o.GarbageCollectionDelay = TimeSpan.FromHours(1));
+        var client = server.CreateClient();
+        var owner = await client.CoreV1.CreateNamespacedConfigMapAsync(WatchTests.ConfigMap("owner"), Ns);
+        var dependent = WatchTests.ConfigMap("dependent");
+        dependent.Metadata.OwnerReferences = [Owner("v1", "ConfigMap", "owner", owner.Metadata.Uid)];
+        await client.CoreV1.CreateNamespacedConfigMapAsync(dependent, Ns);
+
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner", Ns);
+
+        var left = (await client.CoreV1.ListNamespacedConfigMapAsync(Ns)).Items.Select(c => c.Metadata.Name).ToList();
+        Assert.Equal(["dependent"], left);
+    }
+
+    [Fact]
+    public async Task An_owner_recreated_under_the_same_name_does_not_save_the_old_ones_dependents_but_another_live_owner_does()
+    {
+        await using var server = await TestCluster.StartAsync(o => o.GarbageCollectionDelay = TimeSpan.FromSeconds(3));
+        var client = server.CreateClient();
+        var owner = await client.CoreV1.CreateNamespacedConfigMapAsync(WatchTests.ConfigMap("owner"), Ns);
+        var other = await client.CoreV1.CreateNamespacedConfigMapAsync(WatchTests.ConfigMap("other-owner"), Ns);
+        var dependent = WatchTests.ConfigMap("dependent");
+        dependent.Metadata.OwnerReferences = [Owner("v1", "ConfigMap", "owner", owner.Metadata.Uid)];
+        await client.CoreV1.CreateNamespacedConfigMapAsync(dependent, Ns);
+        var shared = WatchTests.ConfigMap("shared");
+        shared.Metadata.OwnerReferences = [Owner("v1", "ConfigMap", "owner", owner.Metadata.Uid), Owner("v1", "ConfigMap", "other-owner", other.Metadata.Uid)];
+        await client.CoreV1.CreateNamespacedConfigMapAsync(shared, Ns);
+
+        await client.CoreV1.DeleteNamespacedConfigMapAsync("owner", Ns);
+        await client.CoreV1.CreateNamespacedConfigMapAsync(WatchTests.ConfigMap("owner"), Ns);
+
+        await Eventually.TrueAsync(async () => !(await client.CoreV1.ListNamespacedConfigMapAsync(Ns)).Items.Any(c => c.Metadata.Name == "dependent"), "the dependent of the old owner is collected");
+        var left = (await client.CoreV1.ListNamespacedConfigMapAsync(Ns)).Items.Select(c => c.Metadata.Name).Order().ToList();
+        Assert.Equal(["other-owner", "owner", "shared"], left);
     }
 
     [Fact]
