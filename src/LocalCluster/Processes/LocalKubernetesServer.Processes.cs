@@ -41,4 +41,7 @@ public sealed partial class LocalKubernetesServer
             await kubelet.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>The user a bearer token authenticates as, or null (for tests of the identity handed to pods).</summary>
+    internal string? UserOfToken(string token) => _tokens.Authenticate("Bearer " + token)?.Name;
 }
