@@ -132,7 +132,7 @@ public sealed class InterleavingTests(ITestOutputHelper output)
         await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 10, ["api-b"] = 10 }, "two pods share 20");
 
         var grants = await cluster.GrantsAsync(Budget);
-        var terms = grants.Select(g => g.Metadata.Annotations?.GetValueOrDefault(ApiGroup.TermAnnotation)).Distinct().ToList();
+        var terms = grants.Select(g => (g.Metadata.Annotations is { } annotations && annotations.TryGetValue(ApiGroup.TermAnnotation, out var term) ? term : null)).Distinct().ToList();
         Assert.Single(terms);
         Assert.False(string.IsNullOrEmpty(terms[0]));
 
