@@ -22,13 +22,13 @@ catch (ArgumentException ex)
     return 2;
 }
 
-var root = FindRepositoryRoot();
+var root = PoolOperator.Testing.RepositoryRoot.Path;
 var dll = Path.GetFullPath(Path.Combine(root, options.OperatorDll));
 var results = new List<RowResult>();
 foreach (var row in options.Rows)
 {
     Console.WriteLine($"== {row} (pods / budgets), {ClusterFill.Namespaces(row, options)} namespaces, {row.ReplicasPerWorkload} replicas per workload");
-    results.Add(await RowRun.RunAsync(row, options, root, dll));
+    results.Add(await RowRun.RunAsync(row, options, dll));
     Console.WriteLine(RowResult.Table(results));
 }
 
@@ -40,19 +40,6 @@ if (options.TablePath is { } path)
 }
 
 return 0;
-
-static string FindRepositoryRoot()
-{
-    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-    {
-        if (File.Exists(Path.Combine(dir.FullName, "PoolOperator.sln")))
-        {
-            return dir.FullName;
-        }
-    }
-
-    throw new InvalidOperationException("run from inside the repository (PoolOperator.sln not found)");
-}
 
 /// <summary>The figures of one row.</summary>
 internal sealed record RowResult(
@@ -113,16 +100,19 @@ internal sealed record RowResult(
 /// <summary>One row: a fresh local cluster, the fill, the operator's cold start, the steps.</summary>
 internal static class RowRun
 {
-    public static async Task<RowResult> RunAsync(Row row, BenchOptions options, string root, string dll)
+    public static async Task<RowResult> RunAsync(Row row, BenchOptions options, string dll)
     {
         using var cancel = new CancellationTokenSource();
         var ct = cancel.Token;
         var clusterOptions = new LocalClusterOptions { WatchHistoryLimit = 10_000 };
-        clusterOptions.ManifestPaths.Add(Path.Combine(root, "deploy", "crds"));
+        clusterOptions.ManifestPaths.Add(PoolOperator.Testing.RepositoryRoot.Crds);
         await using var server = await LocalKubernetesServer.StartAsync(clusterOptions, ct);
-        var client = server.CreateClient();
+        // A loaded machine makes a list of 10,000 pods slow: longer than the client's 100 s default.
+        var configuration = server.CreateClientConfiguration();
+        configuration.HttpClientTimeout = TimeSpan.FromMinutes(10);
+        IKubernetes client = new Kubernetes(configuration);
         var simulatorLogs = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        await using var simulator = new WorkloadSimulator(server.CreateClient(), new WorkloadSimulatorOptions
+        await using var simulator = new WorkloadSimulator(new Kubernetes(configuration), new WorkloadSimulatorOptions
         {
             PendingDuration = TimeSpan.FromMilliseconds(200),
             TerminationGracePeriod = TimeSpan.FromMilliseconds(500),

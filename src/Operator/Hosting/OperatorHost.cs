@@ -9,13 +9,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 using PoolOperator.Operator.Budgets;
 using PoolOperator.Operator.Controller;
 using PoolOperator.Operator.Events;
 using PoolOperator.Operator.Hosting.Metrics;
 using PoolOperator.Operator.Leadership;
 using PoolOperator.Operator.ServerDiscovery;
-using OpenTelemetry.Metrics;
 
 namespace PoolOperator.Operator.Hosting;
 
