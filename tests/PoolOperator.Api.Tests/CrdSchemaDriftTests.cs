@@ -51,6 +51,9 @@ public class CrdSchemaDriftTests
         [JsonPropertyName("podName")]
         public string PodName { get; set; } = "";
 
+        [JsonPropertyName("podUID")]
+        public string PodUid { get; set; } = "";
+
         [JsonPropertyName("budgetName")]
         public string BudgetName { get; set; } = "";
 
@@ -59,6 +62,9 @@ public class CrdSchemaDriftTests
 
         [JsonPropertyName("limit")]
         public int Limit { get; set; }
+
+        [JsonPropertyName("hold")]
+        public int? Hold { get; set; }
 
         [JsonPropertyName("burstLimit")]
         public int BurstLimit { get; set; }
