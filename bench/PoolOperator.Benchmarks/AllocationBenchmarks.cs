@@ -1,4 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using k8s.Models;
+using PoolOperator.Api;
 using PoolOperator.Operator.Allocation;
 using PoolOperator.Operator.Planning;
 
@@ -15,8 +17,7 @@ public class AllocationBenchmarks
     private const int Available = 1_000_000;
 
     private WorkloadDemand[] workloads = [];
-    private IReadOnlyDictionary<string, int> targets = new Dictionary<string, int>();
-    private Dictionary<string, GrantState> grants = [];
+    private PlannerInput input = new(0, [], []);
 
     /// <summary>Pods over all workloads.</summary>
     [Params(10, 1_000, 100_000)]
@@ -32,16 +33,22 @@ public class AllocationBenchmarks
             Workload("worker", weight: 1, min: 1, max: 50, count: perWorkload, hpaMax: null),
             Workload("cron", weight: 1, min: 0, max: null, count: perWorkload, hpaMax: null),
         ];
-        targets = ConnectionAllocator.Allocate(Available, workloads).Targets;
+        var targets = ConnectionAllocator.Allocate(Available, workloads).Targets;
         var even = Available / Pods;
-        grants = targets.Keys.ToDictionary(p => p, _ => new GrantState(even, even), StringComparer.Ordinal);
+        var grants = targets.Keys.Select(p => new ConnectionGrant
+        {
+            Metadata = new V1ObjectMeta { Name = p + ".db", Generation = 2 },
+            Spec = new ConnectionGrantSpec { PodName = p, PodUid = p, Limit = even, Hold = even },
+            Status = new ConnectionGrantStatus { Phase = GrantPhases.Active, AppliedLimit = even, ObservedGeneration = 2 },
+        }).ToList();
+        input = new PlannerInput(Available, grants, [.. targets.Select(t => new PlannedPod(t.Key, t.Key, PodStanding.InWorkloads, t.Value))]);
     }
 
     [Benchmark]
     public AllocationResult Allocate() => ConnectionAllocator.Allocate(Available, workloads);
 
     [Benchmark]
-    public GrantPlan Plan() => GrantPlanner.Plan(Available, targets, grants);
+    public GrantPlan Plan() => GrantPlanner.Plan(input);
 
     private static WorkloadDemand Workload(string name, int weight, int min, int? max, int count, int? hpaMax) =>
         new(

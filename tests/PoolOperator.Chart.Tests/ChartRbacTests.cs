@@ -19,7 +19,7 @@ public sealed class ChartRbacTests
 
         var leaseRole = chart.Single<V1Role>();
         Assert.Equal(Helm.Namespace, leaseRole.Metadata.NamespaceProperty);
-        RbacRules.AssertExactly(RbacRules.LeaderElection, RbacRules.Flatten(leaseRole.Rules), "leader-election Role");
+        RbacRules.AssertExactly(RbacRules.LeaderElection(), RbacRules.Flatten(leaseRole.Rules), "leader-election Role");
         var leaseBinding = chart.Single<V1RoleBinding>();
         Assert.Equal((Helm.Namespace, leaseRole.Metadata.Name), (leaseBinding.Metadata.NamespaceProperty, leaseBinding.RoleRef.Name));
         AssertBoundToOperator(chart, leaseBinding.Subjects);
@@ -45,7 +45,7 @@ public sealed class ChartRbacTests
         // The lease lives where leaderElection.leaseNamespace says.
         var leaseRole = operatorRoles.Single(r => r.Metadata.Name.EndsWith("-leader-election", StringComparison.Ordinal));
         Assert.Equal("shop", leaseRole.Metadata.NamespaceProperty);
-        RbacRules.AssertExactly(RbacRules.LeaderElection, RbacRules.Flatten(leaseRole.Rules), "leader-election Role");
+        RbacRules.AssertExactly(RbacRules.LeaderElection("pool-operator-shop"), RbacRules.Flatten(leaseRole.Rules), "leader-election Role");
         Assert.Equal(3, operatorRoles.Count);
     }
 
@@ -59,8 +59,58 @@ public sealed class ChartRbacTests
                 .Concat(chart.All<V1Role>().Where(r => r.Metadata.Labels["app.kubernetes.io/component"] == "operator").SelectMany(r => RbacRules.Flatten(r.Rules)))
                 .ToHashSet();
 
-            RbacRules.AssertExactly(RbacRules.OperatorWatch.Union(RbacRules.LeaderElection).ToHashSet(), granted, "operator permissions " + string.Join(' ', values));
+            var lease = values.Length == 0 ? "pool-operator" : "pool-operator-shop";
+            RbacRules.AssertExactly(RbacRules.OperatorWatch.Union(RbacRules.LeaderElection(lease)).ToHashSet(), granted, "operator permissions " + string.Join(' ', values));
         }
+    }
+
+    [Fact]
+    public async Task Without_server_ref_secrets_the_operator_may_read_no_secret()
+    {
+        foreach (var values in new[] { Array.Empty<string>(), ["--values", Helm.ValuesFile("namespaced.yaml")] })
+        {
+            var chart = await Helm.TemplateAsync(values);
+            var rules = chart.All<V1ClusterRole>().SelectMany(r => r.Rules).Concat(chart.All<V1Role>().SelectMany(r => r.Rules));
+
+            Assert.DoesNotContain(rules, r => r.Resources.Contains("secrets"));
+        }
+    }
+
+    [Fact]
+    public async Task Server_ref_secrets_are_readable_by_name_in_their_namespace_only()
+    {
+        var chart = await Helm.TemplateAsync(
+            "--set", "serverRefSecrets[0].namespace=billing",
+            "--set", "serverRefSecrets[0].secretNames[0]=billing-db-admin",
+            "--set", "serverRefSecrets[0].secretNames[1]=billing-replica-admin",
+            "--set", "serverRefSecrets[1].namespace=shop",
+            "--set", "serverRefSecrets[1].secretNames[0]=orders-db-admin");
+
+        var roles = chart.All<V1Role>().Where(r => r.Metadata.Name.EndsWith("-server-secrets", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["billing", "shop"], roles.Select(r => r.Metadata.NamespaceProperty).Order());
+        RbacRules.AssertExactly(
+            new HashSet<Permission> { new("", "secrets", "get", "billing-db-admin"), new("", "secrets", "get", "billing-replica-admin") },
+            RbacRules.Flatten(roles.Single(r => r.Metadata.NamespaceProperty == "billing").Rules),
+            "server-secrets Role in billing");
+        RbacRules.AssertExactly(
+            new HashSet<Permission> { new("", "secrets", "get", "orders-db-admin") },
+            RbacRules.Flatten(roles.Single(r => r.Metadata.NamespaceProperty == "shop").Rules),
+            "server-secrets Role in shop");
+        foreach (var role in roles)
+        {
+            var binding = chart.All<V1RoleBinding>().Single(b => b.Metadata.NamespaceProperty == role.Metadata.NamespaceProperty && b.RoleRef.Name == role.Metadata.Name);
+            AssertBoundToOperator(chart, binding.Subjects);
+        }
+    }
+
+    [Fact]
+    public async Task A_server_ref_secret_entry_without_names_is_rejected_naming_the_value()
+    {
+        var result = await Helm.TryTemplateAsync("--set", "serverRefSecrets[0].namespace=billing");
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("serverRefSecrets", result.ToString(), StringComparison.Ordinal);
+        Assert.Contains("secretNames", result.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using PoolOperator.Chart.Tests.Infrastructure;
+using PoolOperator.Testing.Tools;
 
 namespace PoolOperator.Chart.Tests;
 

@@ -16,11 +16,30 @@ public sealed class ExampleTests
     private static Dictionary<string, V1EnvVar> Env => Assert.Single(Deployment.Spec.Template.Spec.Containers).Env.ToDictionary(e => e.Name);
 
     [Fact]
-    public void The_pods_get_their_name_and_namespace_from_the_downward_api()
+    public void The_pods_get_their_name_namespace_uid_and_ip_from_the_downward_api()
     {
         Assert.Equal("metadata.name", Env["POD_NAME"].ValueFrom.FieldRef.FieldPath);
         Assert.Equal("metadata.namespace", Env["POD_NAMESPACE"].ValueFrom.FieldRef.FieldPath);
-        Assert.True(int.Parse(Env["POOLOPERATOR_STATIC_LIMIT"].Value, System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.Equal("metadata.uid", Env["POD_UID"].ValueFrom.FieldRef.FieldPath);
+        Assert.Equal("status.podIP", Env["POD_IP"].ValueFrom.FieldRef.FieldPath);
+    }
+
+    [Fact]
+    public void The_agent_follows_grants_no_static_limit_switches_it_off()
+    {
+        // POOLOPERATOR_STATIC_LIMIT makes the agent ignore its grant: the example must never set it.
+        Assert.DoesNotContain(Env.Keys, name => name.StartsWith("POOLOPERATOR_", StringComparison.Ordinal) && name != "POOLOPERATOR_BUDGET");
+    }
+
+    [Fact]
+    public void Readiness_waits_for_the_grant_and_liveness_only_for_the_process()
+    {
+        var container = Assert.Single(Deployment.Spec.Template.Spec.Containers);
+
+        Assert.Equal("/readyz", container.ReadinessProbe.HttpGet.Path);
+        Assert.Equal("/healthz", container.LivenessProbe.HttpGet.Path);
+        Assert.Equal("http", container.ReadinessProbe.HttpGet.Port.Value);
+        Assert.Contains(container.Ports, p => p.Name == "http" && p.ContainerPort == 8080);
     }
 
     [Fact]

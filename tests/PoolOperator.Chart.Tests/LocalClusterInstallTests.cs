@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PoolOperator.Chart.Tests.Infrastructure;
 using PoolOperator.LocalCluster;
 using PoolOperator.LocalCluster.Simulation;
+using PoolOperator.Testing.Tools;
 using Xunit.Abstractions;
 
 namespace PoolOperator.Chart.Tests;

@@ -1,5 +1,6 @@
 using k8s.Models;
 using PoolOperator.Chart.Tests.Infrastructure;
+using PoolOperator.Testing.Tools;
 
 namespace PoolOperator.Chart.Tests;
 

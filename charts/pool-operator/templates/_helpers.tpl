@@ -67,42 +67,46 @@ app.kubernetes.io/component: operator
 {{- end }}
 
 {{/*
-The operator's API calls in the namespaces it watches, and nothing more: no wildcards.
-Leases are not here: leader election gets its own Role in the lease's namespace.
+The operator's API calls in the namespaces it watches, and nothing more: no wildcards, no verb it does not
+call (the end-to-end test compares the server's audit of the operator's identity with these rules).
+It works from watches, so it never gets single objects; it writes grants and budget status with patches.
+Leases are not here: leader election gets its own Role in the lease's namespace. Secrets are not here
+either: the operator reads only the Secrets that serverRefSecrets names (see server-secrets-rbac.yaml).
 */}}
 {{- define "pool-operator.watchRules" -}}
 - apiGroups: ["pooloperator.io"]
   resources: ["databasebudgets"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 - apiGroups: ["pooloperator.io"]
   resources: ["databasebudgets/status"]
-  verbs: ["get", "patch", "update"]
+  verbs: ["patch"]
 - apiGroups: ["pooloperator.io"]
   resources: ["connectiongrants"]
-  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch"]
-- apiGroups: [""]
-  resources: ["secrets"]
-  verbs: ["get"]
+  verbs: ["list", "watch"]
 - apiGroups: ["apps"]
   resources: ["deployments", "statefulsets"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 - apiGroups: ["autoscaling"]
   resources: ["horizontalpodautoscalers"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 - apiGroups: ["events.k8s.io"]
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end }}
 
-{{/* What the in-app agent needs in its namespace: read its grants, acknowledge in their status. */}}
+{{/*
+What the in-app agent calls in its namespace: it lists and watches its own grant (a field selector on the
+name) and acknowledges with a merge patch of the status. RBAC cannot narrow this to the pod's own grant:
+docs/install.md explains, with a ValidatingAdmissionPolicy that can.
+*/}}
 {{- define "pool-operator.agentRules" -}}
 - apiGroups: ["pooloperator.io"]
   resources: ["connectiongrants"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 - apiGroups: ["pooloperator.io"]
   resources: ["connectiongrants/status"]
-  verbs: ["get", "update", "patch"]
+  verbs: ["patch"]
 {{- end }}

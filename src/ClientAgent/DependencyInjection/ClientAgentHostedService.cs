@@ -66,9 +66,7 @@ internal sealed class ClientAgentHostedService : IHostedLifecycleService, IDispo
         // The options validator guarantees the identity when there is no static limit.
         var identity = GrantIdentity.From(options)!;
         var registered = _services.GetService<IKubernetes>();
-        using var owned = registered is null && KubernetesClientConfiguration.IsInCluster()
-            ? new Kubernetes(KubernetesClientConfiguration.InClusterConfig())
-            : null;
+        using var owned = registered is null ? OwnClient() : null;
         var client = registered ?? owned;
         if (client is null)
         {
@@ -93,4 +91,14 @@ internal sealed class ClientAgentHostedService : IHostedLifecycleService, IDispo
 
         await new GrantAgent(_dataSource, client, identity).RunAsync(stoppingToken);
     }
+
+    /// <summary>
+    /// The in-cluster client, or the one a KUBECONFIG names (a pod that is handed its service-account identity as a
+    /// kubeconfig, as the local cluster's process pods are); null outside any cluster.
+    /// </summary>
+    private static Kubernetes? OwnClient() =>
+        KubernetesClientConfiguration.IsInCluster() ? new Kubernetes(KubernetesClientConfiguration.InClusterConfig())
+        : Environment.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } path && File.Exists(path)
+            ? new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path))
+            : null;
 }

@@ -66,7 +66,7 @@ public sealed partial class EventRecorder
                 var count = previous.Count + 1;
                 if (now - previous.LastWritten >= settings.SeriesUpdateInterval)
                 {
-                    var patch = new { series = new { count, lastObservedTime = now.UtcDateTime } };
+                    var patch = new { series = new { count, lastObservedTime = MicroTime(now) } };
                     await client.EventsV1.PatchNamespacedEventAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), previous.Name, ns, cancellationToken: cancellationToken);
                     posted[key] = previous with { Count = count, LastWritten = now };
                 }
@@ -115,6 +115,13 @@ public sealed partial class EventRecorder
             LogEventFailed(logger, ex, reason, regarding.Metadata.Name);
         }
     }
+
+    /// <summary>
+    /// A MicroTime as the API server requires it: RFC 3339 with exactly six fractional digits (a value without them is
+    /// refused by a real API server).
+    /// </summary>
+    public static string MicroTime(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private void Prune(DateTimeOffset now)
     {

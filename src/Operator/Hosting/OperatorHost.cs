@@ -76,7 +76,16 @@ public static class OperatorHost
         services.AddOptions<OperatorOptions>().Bind(configuration.GetSection(OperatorOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<OperatorOptions>, OperatorOptionsValidator>();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<OperatorOptions>>((kestrel, options) =>
-            kestrel.ListenAnyIP(options.Value.HttpPort));
+        {
+            if (System.Net.IPAddress.TryParse(options.Value.HttpAddress, out var address))
+            {
+                kestrel.Listen(address, options.Value.HttpPort);
+            }
+            else
+            {
+                kestrel.ListenAnyIP(options.Value.HttpPort);
+            }
+        });
 
         services.AddSingleton(kubernetes);
         services.AddSingleton<OperatorMetrics>();

@@ -18,6 +18,12 @@ public sealed class OperatorOptions
     /// <summary>The port of /healthz, /readyz and /metrics on all interfaces; 0 picks a free port.</summary>
     public int HttpPort { get; set; } = 8080;
 
+    /// <summary>
+    /// The IP address to serve <see cref="HttpPort"/> on; empty (the default) means every interface. Where pods share
+    /// one network, as on the local cluster, set it to the pod's IP (downward API <c>status.podIP</c>).
+    /// </summary>
+    public string? HttpAddress { get; set; }
+
     /// <summary>Concurrent reconciles (never two of the same budget).</summary>
     public int Workers { get; set; } = 2;
 

@@ -32,6 +32,11 @@ public sealed partial class OperatorOptionsValidator : IValidateOptions<Operator
             errors.Add($"{Prefix}HttpPort must be a port number between 0 and 65535, not {options.HttpPort}.");
         }
 
+        if (!string.IsNullOrEmpty(options.HttpAddress) && !System.Net.IPAddress.TryParse(options.HttpAddress, out _))
+        {
+            errors.Add($"{Prefix}HttpAddress must be an IP address (or empty for every interface), not '{options.HttpAddress}'.");
+        }
+
         if (options.Workers is < 1 or > 64)
         {
             errors.Add($"{Prefix}Workers must be between 1 and 64, not {options.Workers}.");

@@ -58,17 +58,12 @@ public static class GrantPlanner
         var grants = new Dictionary<string, ConnectionGrant>(StringComparer.Ordinal);
         var namesTaken = new HashSet<string>(StringComparer.Ordinal);
         long held = 0;
-        long heldWithoutSlot = 0;
         foreach (var grant in input.Grants.OrderBy(GrantIdentity.PodUid, StringComparer.Ordinal))
         {
             var uid = GrantIdentity.PodUid(grant);
             var podHeld = GrantHolds.Held(grant);
             held += podHeld;
             namesTaken.Add(GrantIdentity.PodName(grant));
-            if (!pods.TryGetValue(uid, out var owner) || owner.Target is null)
-            {
-                heldWithoutSlot += podHeld;
-            }
 
             // A second grant bound to one UID (never written by the operator) is counted, never touched.
             grants.TryAdd(uid, grant);
@@ -78,7 +73,7 @@ public static class GrantPlanner
             .Where(p => p.Target is not null && grants.ContainsKey(p.Uid))
             .ToDictionary(p => p.Uid, p => Math.Max(0, grants[p.Uid].Spec.Limit), StringComparer.Ordinal);
         var slotTargets = pods.Values.Where(p => p.Target is not null).ToDictionary(p => p.Uid, p => p.Target!.Value, StringComparer.Ordinal);
-        var targets = GrantDamping.Damp(input.Available, slotTargets, currentLimits, heldWithoutSlot);
+        var targets = GrantDamping.Damp(slotTargets, currentLimits);
 
         var deletes = new List<GrantDelete>();
         var shrinks = new List<GrantWrite>();

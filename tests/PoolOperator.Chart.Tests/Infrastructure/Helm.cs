@@ -1,3 +1,5 @@
+using PoolOperator.Testing.Tools;
+
 namespace PoolOperator.Chart.Tests.Infrastructure;
 
 /// <summary>helm template and helm lint on charts/pool-operator.</summary>

@@ -2,43 +2,50 @@ using k8s.Models;
 
 namespace PoolOperator.Chart.Tests.Infrastructure;
 
-/// <summary>One permission: a verb on a resource of an API group.</summary>
-internal readonly record struct Permission(string Group, string Resource, string Verb)
+/// <summary>One permission: a verb on a resource of an API group, on every object or (ResourceName) on one.</summary>
+internal readonly record struct Permission(string Group, string Resource, string Verb, string ResourceName = "")
 {
-    public override string ToString() => $"{(Group.Length == 0 ? "core" : Group)}/{Resource}:{Verb}";
+    public override string ToString() => $"{(Group.Length == 0 ? "core" : Group)}/{Resource}{(ResourceName.Length == 0 ? "" : "/" + ResourceName)}:{Verb}";
 }
 
 /// <summary>Flattens RBAC rules into single permissions, so rule sets compare exactly.</summary>
 internal static class RbacRules
 {
-    /// <summary>What the operator calls in the namespaces it watches (the agreed contract).</summary>
+    /// <summary>
+    /// What the operator calls in the namespaces it watches (the agreed contract, docs/install.md): it works from
+    /// watches and writes with patches, so no get and no update. Secrets are granted separately, by name.
+    /// </summary>
     public static readonly IReadOnlySet<Permission> OperatorWatch = Expand(
-        ("pooloperator.io", "databasebudgets", "get,list,watch"),
-        ("pooloperator.io", "databasebudgets/status", "get,patch,update"),
-        ("pooloperator.io", "connectiongrants", "get,list,watch,create,update,patch,delete"),
-        ("", "pods", "get,list,watch"),
-        ("", "secrets", "get"),
-        ("apps", "deployments", "get,list,watch"),
-        ("apps", "statefulsets", "get,list,watch"),
-        ("autoscaling", "horizontalpodautoscalers", "get,list,watch"),
+        ("pooloperator.io", "databasebudgets", "list,watch"),
+        ("pooloperator.io", "databasebudgets/status", "patch"),
+        ("pooloperator.io", "connectiongrants", "list,watch,create,patch,delete"),
+        ("", "pods", "list,watch"),
+        ("apps", "deployments", "list,watch"),
+        ("apps", "statefulsets", "list,watch"),
+        ("autoscaling", "horizontalpodautoscalers", "list,watch"),
         ("events.k8s.io", "events", "create,patch"));
 
-    /// <summary>What leader election calls in the lease's namespace.</summary>
-    public static readonly IReadOnlySet<Permission> LeaderElection = Expand(("coordination.k8s.io", "leases", "get,create,update"));
-
-    /// <summary>What the in-app agent calls in its namespace.</summary>
+    /// <summary>What the in-app agent calls in its namespace: list and watch its grant, patch its status.</summary>
     public static readonly IReadOnlySet<Permission> Agent = Expand(
-        ("pooloperator.io", "connectiongrants", "get,list,watch"),
-        ("pooloperator.io", "connectiongrants/status", "get,update,patch"));
+        ("pooloperator.io", "connectiongrants", "list,watch"),
+        ("pooloperator.io", "connectiongrants/status", "patch"));
 
-    /// <summary>Every permission the rules grant; fails on wildcards, resourceNames and non-resource URLs.</summary>
+    /// <summary>What leader election calls in the lease's namespace: get and update the named Lease, create any.</summary>
+    public static IReadOnlySet<Permission> LeaderElection(string leaseName = "pool-operator") => new HashSet<Permission>
+    {
+        new("coordination.k8s.io", "leases", "get", leaseName),
+        new("coordination.k8s.io", "leases", "update", leaseName),
+        new("coordination.k8s.io", "leases", "create"),
+    };
+
+    /// <summary>Every permission the rules grant (one per resource name when they name objects); fails on wildcards and non-resource URLs.</summary>
     public static HashSet<Permission> Flatten(IEnumerable<V1PolicyRule> rules)
     {
         var permissions = new HashSet<Permission>();
         foreach (var rule in rules)
         {
             Assert.Null(rule.NonResourceURLs);
-            Assert.Null(rule.ResourceNames);
+            IList<string> names = rule.ResourceNames is { Count: > 0 } named ? named : [""];
             foreach (var value in rule.ApiGroups.Concat(rule.Resources).Concat(rule.Verbs))
             {
                 Assert.DoesNotContain("*", value, StringComparison.Ordinal);
@@ -50,7 +57,11 @@ internal static class RbacRules
                 {
                     foreach (var verb in rule.Verbs)
                     {
-                        Assert.True(permissions.Add(new Permission(group, resource, verb)), $"{new Permission(group, resource, verb)} is granted twice");
+                        foreach (var name in names)
+                        {
+                            var permission = new Permission(group, resource, verb, name);
+                            Assert.True(permissions.Add(permission), $"{permission} is granted twice");
+                        }
                     }
                 }
             }

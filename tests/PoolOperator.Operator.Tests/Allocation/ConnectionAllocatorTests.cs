@@ -25,8 +25,9 @@ public sealed class ConnectionAllocatorTests
     }
 
     [Fact]
-    public void Terminating_pods_keep_a_slot_but_get_the_extra_connection_last()
+    public void A_terminating_pod_passed_in_gets_the_extra_connection_last()
     {
+        // The decision passes no Terminating pod (it targets 0); the allocator still orders them last if given one.
         var pods = new[] { Pod("a", LivePodPhase.Terminating), Pod("b"), Pod("c", LivePodPhase.Pending), Pod("d") };
 
         var result = ConnectionAllocator.Allocate(90, [Deployment("api", desired: 3, pods: pods)]);
@@ -91,24 +92,15 @@ public sealed class ConnectionAllocatorTests
     }
 
     [Fact]
-    public void Empty_slots_of_a_decided_scale_up_reserve_their_share()
+    public void Slots_follow_arrivals_so_a_decided_scale_up_reserves_nothing_until_its_pods_are_up()
     {
+        // The HPA decided 4; two pods can use connections: they keep the whole capacity meanwhile.
         var result = ConnectionAllocator.Allocate(100, [Deployment("api", desired: 4, pods: Pods("a", "b"))]);
 
-        Assert.Equal([25, 25], Targets(result, "a", "b"));
-        Assert.Equal(4, result.Workloads[0].Slots);
+        Assert.Equal([50, 50], Targets(result, "a", "b"));
+        Assert.Equal(2, result.Workloads[0].Slots);
         Assert.Equal(100, result.Allocated);
         Assert.Equal(100, result.Workloads[0].SlotTotal);
-    }
-
-    [Fact]
-    public void Empty_slots_get_the_extra_connection_after_the_pods()
-    {
-        var result = ConnectionAllocator.Allocate(10, [Deployment("api", desired: 4, pods: Pods("a", "b"))]);
-
-        // 10 over 4 slots: 3, 3, 2, 2; the pods come before the empty slots.
-        Assert.Equal([3, 3], Targets(result, "a", "b"));
-        Assert.Equal(3, result.Workloads[0].PerReplica);
     }
 
     [Fact]

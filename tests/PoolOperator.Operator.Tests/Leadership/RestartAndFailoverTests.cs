@@ -23,16 +23,17 @@ public sealed class RestartAndFailoverTests(ITestOutputHelper output)
         await cluster.CreateBudgetAsync(TestCluster.Budget(Budget, maxConnections: 100, reserved: 10, TestCluster.Workload("api")));
         await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 30, ["api-b"] = 30, ["api-c"] = 30 }, "three pods share 90");
 
-        // Mid-rebalance: the shrinks are written but not acknowledged when the operator goes away.
-        agents.Acknowledge = false;
+        // Mid-rebalance: api-d's agent is up (Waiting), the shrinks of the others are written but not acknowledged
+        // when the operator goes away.
+        agents.HeldBack = name => !name.StartsWith("api-d.", StringComparison.Ordinal);
         await cluster.ScaleAsync("api", 4);
+        await cluster.CreatePodAsync("api", "api-d", phase: "Pending");
         await Eventually.TrueAsync(
-            async () => (await cluster.GrantsAsync(Budget)).Select(g => g.Spec.Limit).SequenceEqual([23, 23, 22]),
+            async () => (await cluster.GrantsAsync(Budget)).Where(g => g.Spec.PodName != "api-d").Select(g => g.Spec.Limit).SequenceEqual([23, 23, 22]),
             "the shrinks are written");
         await first.DisposeAsync();
 
-        await cluster.CreatePodAsync("api", "api-d", phase: "Pending");
-        agents.Acknowledge = true;
+        agents.Release();
         await using var second = await cluster.StartOperatorAsync("operator-2");
 
         await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 23, ["api-b"] = 23, ["api-c"] = 22, ["api-d"] = 22 }, "the new operator completes the step");

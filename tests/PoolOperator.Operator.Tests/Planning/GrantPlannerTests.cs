@@ -1,113 +1,167 @@
+using PoolOperator.Api;
 using PoolOperator.Operator.Planning;
+using static PoolOperator.Operator.Tests.Planning.PlannerCases;
 
 namespace PoolOperator.Operator.Tests.Planning;
 
 public sealed class GrantPlannerTests
 {
     [Fact]
-    public void A_shrink_is_written_at_once_and_the_grow_waits_for_its_acknowledgement()
+    public void A_shrink_is_written_at_once_and_the_raise_waits_for_its_acknowledgement()
     {
-        // 90 over a, b, c at 30 each; a fourth pod d appears: targets 23, 23, 22, 22.
-        var targets = Targets(("a", 23), ("b", 23), ("c", 22), ("d", 22));
-        var grants = Grants(("a", 30, 30), ("b", 30, 30), ("c", 30, 30));
+        // 90 over a, b, c at 30 each; d's agent is up: targets 23, 23, 22, 22.
+        var grants = new[] { Acked("a", 30), Acked("b", 30), Acked("c", 30), Acked("d", 0) };
+        var pods = new[] { Slot("a", 23), Slot("b", 23), Slot("c", 22), Slot("d", 22) };
 
-        var first = GrantPlanner.Plan(90, targets, grants);
+        var first = GrantPlanner.Plan(new PlannerInput(90, grants, pods));
 
-        Assert.Equal([23, 23, 22, 0], Limits(first, "a", "b", "c", "d"));
-        Assert.Equal(["d"], first.Create);
-        Assert.Equal(["a", "b", "c"], first.Update);
+        Assert.Equal([23, 23, 22], first.Shrinks.Select(s => s.Limit));
+        Assert.Equal([30, 30, 30], first.Shrinks.Select(s => s.Hold));
+        Assert.Empty(first.Raises);
         Assert.Equal(0, first.Free);
-        Assert.False(first.Settled);
 
-        var acknowledged = Grants(("a", 23, 23), ("b", 23, 23), ("c", 22, 22), ("d", 0, 0));
-        var second = GrantPlanner.Plan(90, targets, acknowledged);
+        var second = GrantPlanner.Plan(new PlannerInput(90, [Acked("a", 23, 3), Acked("b", 23, 3), Acked("c", 22, 3), Acked("d", 0)], pods));
+        Assert.Equal(new GrantWrite("d", 22, 22), Assert.Single(second.Raises));
 
-        Assert.Equal([23, 23, 22, 22], Limits(second, "a", "b", "c", "d"));
-        Assert.Equal(["d"], second.Update);
-
-        var third = GrantPlanner.Plan(90, targets, Grants(("a", 23, 23), ("b", 23, 23), ("c", 22, 22), ("d", 22, 22)));
+        var third = GrantPlanner.Plan(new PlannerInput(90, [Acked("a", 23, 3), Acked("b", 23, 3), Acked("c", 22, 3), Acked("d", 22, 3)], pods));
         Assert.True(third.Settled);
         Assert.True(third.IsEmpty);
     }
 
     [Fact]
-    public void A_new_pod_starts_at_what_is_free()
+    public void An_unacknowledged_raise_keeps_counting_after_a_shrink_written_on_top_of_it()
     {
-        var plan = GrantPlanner.Plan(100, Targets(("a", 50), ("b", 50)), Grants(("a", 50, 40)));
+        // Issue 10, case 1: a was raised to 20 (generation 3, not acknowledged; its agent may have opened 20).
+        var a = Grant("a", 20, 20, generation: 3, status: (GrantPhases.Active, 10, 2));
+        var shrink = GrantPlanner.Plan(new PlannerInput(20, [a, Acked("b", 0)], [Slot("a", 10), Slot("b", 10)]));
 
-        Assert.Equal(50, plan.Limits["b"]);
-        Assert.Equal(["b"], plan.Create);
-        Assert.Equal(0, plan.Free);
+        var write = Assert.Single(shrink.Shrinks);
+        Assert.Equal(new GrantWrite("a", 10, 20), write);
+        Assert.Empty(shrink.Raises);
+
+        // After the shrink lands (generation 4, hold 20) and before a acknowledges it, b still gets nothing.
+        var shrunk = Grant("a", 10, 20, generation: 4, status: (GrantPhases.Active, 10, 2));
+        var next = GrantPlanner.Plan(new PlannerInput(20, [shrunk, Acked("b", 0)], [Slot("a", 10), Slot("b", 10)]));
+        Assert.Empty(next.Raises);
+        Assert.Equal(20, next.Held);
     }
 
     [Fact]
-    public void An_unacknowledged_grant_counts_with_its_limit()
+    public void The_holds_of_pods_without_a_target_count_and_their_grants_stay()
     {
-        var grants = new Dictionary<string, GrantState> { ["a"] = new(60, null) };
+        // Issue 10, case 2: x left the workloads (or its workload was removed) while it holds 8.
+        var plan = GrantPlanner.Plan(new PlannerInput(10, [Acked("x", 8), Acked("a", 0)], [NoSlot("x", PodStanding.OutsideWorkloads), Slot("a", 10)]));
 
-        var plan = GrantPlanner.Plan(100, Targets(("a", 60), ("b", 60)), grants);
-
-        Assert.Equal(40, plan.Limits["b"]);
-        Assert.Equal(60, plan.Held);
+        Assert.Empty(plan.Deletes);
+        Assert.Empty(plan.Shrinks);
+        Assert.Equal(new GrantWrite("a", 2, 2), Assert.Single(plan.Raises));
     }
 
     [Fact]
-    public void Grows_go_to_the_largest_deficit_first_then_by_pod_name()
+    public void A_terminating_pod_is_lowered_to_0_and_deleted_only_once_it_holds_nothing()
     {
-        var grants = Grants(("a", 10, 10), ("b", 5, 5), ("c", 5, 5), ("x", 50, 50));
+        var lowering = GrantPlanner.Plan(new PlannerInput(10, [Acked("t", 6)], [NoSlot("t", PodStanding.Terminating)]));
+        Assert.Equal(new GrantWrite("t", 0, 6), Assert.Single(lowering.Shrinks));
+        Assert.Empty(lowering.Deletes);
 
-        // Free: 100 - 70 = 30; deficits a 10, b 20, c 20: b and c first (by name), then a.
-        var plan = GrantPlanner.Plan(100, Targets(("a", 20), ("b", 25), ("c", 25), ("x", 30)), grants);
+        var unacknowledged = GrantPlanner.Plan(new PlannerInput(10, [Grant("t", 0, 6, 3, (GrantPhases.Active, 6, 2))], [NoSlot("t", PodStanding.Terminating)]));
+        Assert.Empty(unacknowledged.Deletes);
 
-        Assert.Equal([10, 25, 15, 30], Limits(plan, "a", "b", "c", "x"));
-        Assert.Equal(0, plan.Free);
+        var released = GrantPlanner.Plan(new PlannerInput(10, [Grant("t", 0, 6, 3, (GrantPhases.Released, 0, 3))], [NoSlot("t", PodStanding.Terminating)]));
+        Assert.Equal(new GrantDelete("t", DeleteReason.Released), Assert.Single(released.Deletes));
     }
 
     [Fact]
-    public void Raising_a_limit_up_to_what_the_pod_still_holds_costs_nothing()
+    public void A_grant_whose_pod_is_not_known_is_deleted_only_through_a_confirmed_read_and_still_counts()
     {
-        // a was shrunk to 10 but still holds 30 (not acknowledged); its target rose again to 25.
-        var plan = GrantPlanner.Plan(40, Targets(("a", 25), ("b", 10)), Grants(("a", 10, 30), ("b", 10, 10)));
+        var plan = GrantPlanner.Plan(new PlannerInput(10, [Acked("gone", 7), Acked("a", 0)], [Slot("a", 10)]));
 
-        Assert.Equal(25, plan.Limits["a"]);
-        Assert.Equal(0, plan.Free);
+        Assert.Equal(new GrantDelete("gone", DeleteReason.PodGone), Assert.Single(plan.Deletes));
+        Assert.Equal(new GrantWrite("a", 3, 3), Assert.Single(plan.Raises));
     }
 
     [Fact]
-    public void When_the_capacity_dropped_the_plan_only_shrinks()
+    public void A_new_pod_gets_no_grant_while_an_earlier_pod_of_its_name_still_has_one()
     {
-        var grants = Grants(("a", 50, 50), ("b", 20, 20));
+        // Issue 10, case 3: web-0 recreated with a new UID; the old grant (bound to the old UID) goes first.
+        var old = PlannerCases.Grant("old-uid", 5) ;
+        old.Spec.PodName = "web-0";
+        var plan = GrantPlanner.Plan(new PlannerInput(10, [old], [new PlannedPod("new-uid", "web-0", PodStanding.InWorkloads, null)]));
 
-        var plan = GrantPlanner.Plan(40, Targets(("a", 20), ("b", 20), ("c", 0)), grants);
+        Assert.Empty(plan.Creates);
+        Assert.Equal(new GrantDelete("old-uid", DeleteReason.PodGone), Assert.Single(plan.Deletes));
 
-        Assert.True(plan.OverBudget);
-        Assert.Equal([20, 20, 0], Limits(plan, "a", "b", "c"));
-        Assert.Equal(40 - 70, plan.Free);
+        var after = GrantPlanner.Plan(new PlannerInput(10, [], [new PlannedPod("new-uid", "web-0", PodStanding.InWorkloads, null)]));
+        Assert.Equal(["new-uid"], after.Creates);
     }
 
     [Fact]
-    public void Grants_of_pods_without_a_target_are_deleted_and_free_nothing_they_no_longer_hold()
+    public void A_restarted_agent_that_enforces_less_than_its_limit_is_lowered_then_raised_again()
     {
-        var plan = GrantPlanner.Plan(50, Targets(("a", 50)), Grants(("a", 25, 25), ("gone", 25, 25)));
+        // Acknowledged at the current generation with 3 below the limit 5 (a new process after a restart).
+        var grant = Grant("a", 5, 5, 4, (GrantPhases.Active, 3, 4));
+        var plan = GrantPlanner.Plan(new PlannerInput(10, [grant], [Slot("a", 5)]));
 
-        Assert.Equal(["gone"], plan.Delete);
-        Assert.Equal(50, plan.Limits["a"]);
+        Assert.Equal(new GrantWrite("a", 3, 3), Assert.Single(plan.Shrinks));
+        Assert.Empty(plan.Raises);
     }
 
     [Fact]
-    public void Negative_input_is_rejected_with_the_pod_named()
+    public void Raises_are_withheld_when_not_allowed_and_shrinks_go_on()
     {
-        var error = Assert.Throws<ArgumentException>(() => GrantPlanner.Plan(10, Targets(("web-0", -1)), Grants()));
+        var plan = GrantPlanner.Plan(new PlannerInput(10, [Acked("a", 8), Acked("b", 0)], [Slot("a", 5), Slot("b", 5)], RaisesAllowed: false));
 
-        Assert.Contains("web-0", error.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentOutOfRangeException>(() => GrantPlanner.Plan(-1, Targets(), Grants()));
+        Assert.Equal(new GrantWrite("a", 5, 8), Assert.Single(plan.Shrinks));
+        Assert.Empty(plan.Raises);
+        Assert.True(plan.RaisesWithheld);
+
+        var later = GrantPlanner.Plan(new PlannerInput(10, [Acked("a", 5, 3), Acked("b", 0)], [Slot("a", 5), Slot("b", 5)], RaisesAllowed: false));
+        Assert.Empty(later.Raises);
+        Assert.True(later.RaisesWithheld);
     }
 
-    private static Dictionary<string, int> Targets(params (string Pod, int Target)[] targets) =>
-        targets.ToDictionary(t => t.Pod, t => t.Target, StringComparer.Ordinal);
+    [Fact]
+    public void A_pod_outside_the_workloads_is_never_raised()
+    {
+        var plan = GrantPlanner.Plan(new PlannerInput(20, [Acked("x", 3)], [NoSlot("x", PodStanding.OutsideWorkloads)]));
 
-    private static Dictionary<string, GrantState> Grants(params (string Pod, int Limit, int Applied)[] grants) =>
-        grants.ToDictionary(g => g.Pod, g => new GrantState(g.Limit, g.Applied), StringComparer.Ordinal);
+        Assert.True(plan.IsEmpty);
+        Assert.Equal(3, plan.Held);
+    }
 
-    private static int[] Limits(GrantPlan plan, params string[] pods) => [.. pods.Select(p => plan.Limits[p])];
+    [Fact]
+    public void Damping_skips_a_rebalance_of_a_connection_or_two_that_only_moves_capacity_between_pods()
+    {
+        // The rounding extra moves from a to d: a 23 -> 22, d 22 -> 23. Both keep their limits: nothing is written.
+        var grants = new[] { Acked("a", 23), Acked("b", 23), Acked("c", 22), Acked("d", 22) };
+        var pods = new[] { Slot("a", 22), Slot("b", 23), Slot("c", 22), Slot("d", 23) };
+
+        var plan = GrantPlanner.Plan(new PlannerInput(90, grants, pods));
+
+        Assert.True(plan.IsEmpty);
+        Assert.True(plan.Settled);
+        Assert.Equal(23, plan.Targets["a"]);
+    }
+
+    [Fact]
+    public void Damping_never_leaves_capacity_idle()
+    {
+        // A pod left: b's target rises by 1; damping it would leave a connection idle, so it is raised.
+        var plan = GrantPlanner.Plan(new PlannerInput(10, [Acked("a", 5), Acked("b", 4)], [Slot("a", 5), Slot("b", 5)]));
+
+        Assert.Equal(new GrantWrite("b", 5, 5), Assert.Single(plan.Raises));
+    }
+
+    [Fact]
+    public void Damping_never_delays_a_scale_step()
+    {
+        // 30 pods at 3 over 90; a 31st pod's agent is up: the others must give room, so nobody is damped.
+        var grants = Enumerable.Range(0, 30).Select(i => Acked($"p{i:D2}", 3)).Append(Acked("new", 0)).ToList();
+        var pods = Enumerable.Range(0, 30).Select(i => Slot($"p{i:D2}", i < 28 ? 3 : 2)).Append(Slot("new", 2)).ToList();
+
+        var plan = GrantPlanner.Plan(new PlannerInput(90, grants, pods));
+
+        Assert.Equal([new GrantWrite("p28", 2, 3), new GrantWrite("p29", 2, 3)], plan.Shrinks);
+        Assert.Equal(2, plan.Targets["new"]);
+    }
 }

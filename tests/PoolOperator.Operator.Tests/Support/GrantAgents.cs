@@ -3,18 +3,21 @@ using System.Threading.Channels;
 using k8s;
 using k8s.Models;
 using PoolOperator.Api;
+using PoolOperator.Api.Protocol;
 
 namespace PoolOperator.Operator.Tests;
 
 /// <summary>
-/// The protocol's other side, as the tests play it: for every grant whose spec.limit is not yet
-/// acknowledged, writes status.appliedLimit = spec.limit through the status subresource (as an
-/// agent would once its connections are within the limit). Acknowledging can be paused.
+/// The protocol's other side, as the tests play it: one real <see cref="GrantFollower"/> per grant (bound to the
+/// grant's pod UID), holding no connections, so every shrink measures 0 at once; its acknowledgements (Waiting when
+/// the grant is first seen, Active with each limit) are written through the status subresource. Acknowledging can
+/// be paused.
 /// </summary>
 internal sealed class GrantAgents : IAsyncDisposable
 {
     private readonly IKubernetes client;
-    private readonly ConcurrentDictionary<string, ConnectionGrant> latest = new();
+    private readonly ConcurrentDictionary<string, GrantFollower> followers = new();
+    private readonly ConcurrentDictionary<string, string> podUids = new();
     private readonly Channel<string> pending = Channel.CreateUnbounded<string>();
     private readonly CancellationTokenSource stop = new();
     private readonly Task worker;
@@ -38,12 +41,22 @@ internal sealed class GrantAgents : IAsyncDisposable
             acknowledge = value;
             if (value)
             {
-                foreach (var name in latest.Keys)
+                foreach (var name in followers.Keys)
                 {
                     pending.Writer.TryWrite(name);
                 }
             }
         }
+    }
+
+    /// <summary>Grants (by name) whose acknowledgements are held back while <see cref="Acknowledge"/> is on; null for none.</summary>
+    public Func<string, bool>? HeldBack { get; set; }
+
+    /// <summary>Stops holding back acknowledgements and writes what is pending.</summary>
+    public void Release()
+    {
+        HeldBack = null;
+        Acknowledge = true;
     }
 
     public static async Task<GrantAgents> StartAsync(IKubernetes client, string ns, bool acknowledge = true)
@@ -78,31 +91,71 @@ internal sealed class GrantAgents : IAsyncDisposable
         var name = grant.Metadata.Name;
         if (type == WatchEventType.Deleted)
         {
-            latest.TryRemove(name, out _);
+            if (followers.TryRemove(name, out var gone))
+            {
+                lock (gone)
+                {
+                    gone.GrantDeleted();
+                }
+            }
+
             return;
         }
 
-        latest[name] = grant;
-        if (grant.Status?.AppliedLimit != grant.Spec.Limit)
+        if (string.IsNullOrEmpty(grant.Spec.PodUid))
         {
-            pending.Writer.TryWrite(name);
+            return;
         }
+
+        // A grant of this name bound to another pod UID is a recreated pod's: its agent is a new process.
+        var follower = followers.AddOrUpdate(
+            name,
+            _ => new GrantFollower(grant.Spec.PodUid),
+            (_, existing) => podUids.TryGetValue(name, out var uid) && uid == grant.Spec.PodUid ? existing : new GrantFollower(grant.Spec.PodUid));
+        podUids[name] = grant.Spec.PodUid;
+        lock (follower)
+        {
+            follower.Observe(grant);
+            if (follower.MeasurementNeeded)
+            {
+                // The test agent holds no connections: what it could hold is 0.
+                follower.Measured(0);
+            }
+        }
+
+        pending.Writer.TryWrite(name);
     }
 
     private async Task AcknowledgeLoopAsync()
     {
         await foreach (var name in pending.Reader.ReadAllAsync(stop.Token))
         {
-            if (!acknowledge || !latest.TryGetValue(name, out var grant) || grant.Status?.AppliedLimit == grant.Spec.Limit)
+            if (!acknowledge || HeldBack?.Invoke(name) == true || !followers.TryGetValue(name, out var follower))
+            {
+                continue;
+            }
+
+            AgentAcknowledgement? ack;
+            lock (follower)
+            {
+                ack = follower.PendingAcknowledgement;
+            }
+
+            if (ack is null)
             {
                 continue;
             }
 
             try
             {
-                var patch = new { status = new { appliedLimit = grant.Spec.Limit, observedGeneration = grant.Metadata.Generation, inUse = 0, updatedAt = DateTime.UtcNow } };
+                var patch = new { status = new { phase = ack.Phase, appliedLimit = ack.AppliedLimit, observedGeneration = ack.ObservedGeneration, inUse = 0, updatedAt = DateTime.UtcNow } };
                 await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
-                    new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, grant.Metadata.NamespaceProperty, ApiGroup.GrantPlural, name, cancellationToken: stop.Token);
+                    new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, TestCluster.Ns, ApiGroup.GrantPlural, name, cancellationToken: stop.Token);
+                lock (follower)
+                {
+                    follower.Written(ack);
+                }
+
                 Acknowledgements++;
             }
             catch (k8s.Autorest.HttpOperationException)

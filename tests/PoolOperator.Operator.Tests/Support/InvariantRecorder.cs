@@ -8,13 +8,13 @@ internal sealed record GrantEvent(int Index, WatchEventType Type, string Pod, in
 
 /// <summary>
 /// Records every watch event of one budget's grants and checks the invariant in each state it sees:
-/// sum over the grants of max(spec.limit, status.appliedLimit) &lt;= available.
+/// sum over the grants of GrantHolds.Held /// sum over the grants of max(spec.limit, status.appliedLimit) &lt;= available.lt;= available.
 /// </summary>
 internal sealed class InvariantRecorder : IAsyncDisposable
 {
     private readonly Lock gate = new();
     private readonly string budget;
-    private readonly Dictionary<string, (int Limit, int? Applied)> state = [];
+    private readonly Dictionary<string, (int Limit, int? Applied, int Held)> state = [];
     private readonly List<GrantEvent> events = [];
     private readonly List<string> violations = [];
     private GrantWatcher? watcher;
@@ -88,10 +88,10 @@ internal sealed class InvariantRecorder : IAsyncDisposable
             }
             else
             {
-                state[pod] = (grant.Spec.Limit, grant.Status?.AppliedLimit);
+                state[pod] = (grant.Spec.Limit, grant.Status?.AppliedLimit, PoolOperator.Api.Protocol.GrantHolds.Held(grant));
             }
 
-            var held = state.Values.Sum(s => (long)Math.Max(s.Limit, s.Applied ?? 0));
+            var held = state.Values.Sum(s => (long)s.Held);
             events.Add(new GrantEvent(events.Count, type, pod, grant.Spec.Limit, grant.Status?.AppliedLimit, held));
             if (held > Available)
             {

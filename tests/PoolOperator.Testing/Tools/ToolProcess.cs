@@ -1,19 +1,19 @@
 using System.Diagnostics;
 
-namespace PoolOperator.Chart.Tests.Infrastructure;
+namespace PoolOperator.Testing.Tools;
 
 /// <summary>What a finished tool run printed and returned.</summary>
 /// <param name="ExitCode">The process's exit code.</param>
 /// <param name="Output">Standard output.</param>
 /// <param name="Error">Standard error.</param>
-internal sealed record ToolResult(int ExitCode, string Output, string Error)
+public sealed record ToolResult(int ExitCode, string Output, string Error)
 {
     /// <summary>Both streams, for assertion messages.</summary>
     public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Output}\n--- stderr ---\n{Error}";
 }
 
-/// <summary>Runs the real helm and kubectl binaries.</summary>
-internal static class ToolProcess
+/// <summary>Runs the real helm and kubectl binaries (from .tools/bin, or $HELM / $KUBECTL).</summary>
+public static class ToolProcess
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
@@ -26,13 +26,14 @@ internal static class ToolProcess
     /// <summary>Runs a tool to completion (bounded) and returns what it printed.</summary>
     public static async Task<ToolResult> RunAsync(string tool, IEnumerable<string> arguments, string? standardInput = null, IDictionary<string, string>? environment = null)
     {
+        ArgumentNullException.ThrowIfNull(arguments);
         var start = new ProcessStartInfo(tool)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = standardInput is not null,
             UseShellExecute = false,
-            WorkingDirectory = RepositoryPaths.Root,
+            WorkingDirectory = RepositoryRoot.Path,
         };
         foreach (var argument in arguments)
         {
@@ -75,7 +76,7 @@ internal static class ToolProcess
             return fromEnvironment;
         }
 
-        var installed = RepositoryPaths.Of(".tools", "bin", name);
+        var installed = RepositoryRoot.Of(".tools", "bin", name);
         return File.Exists(installed)
             ? installed
             : throw new FileNotFoundException($"No {name} binary: set {variable} or run `bash .ci/install-tools.sh` (puts it in .tools/bin).");
