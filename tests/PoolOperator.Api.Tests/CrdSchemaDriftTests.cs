@@ -57,8 +57,14 @@ public class CrdSchemaDriftTests
         [JsonPropertyName("workloadName")]
         public string? WorkloadName { get; set; }
 
+        [JsonPropertyName("podUID")]
+        public string PodUid { get; set; } = "";
+
         [JsonPropertyName("limit")]
         public int Limit { get; set; }
+
+        [JsonPropertyName("hold")]
+        public int? Hold { get; set; }
 
         [JsonPropertyName("burstLimit")]
         public int BurstLimit { get; set; }
