@@ -27,11 +27,17 @@ if (options.ShowHelp)
 }
 
 using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+
+// SIGINT (Ctrl+C) and SIGTERM (kill, a CI step's timeout) both cancel the run, so the finally blocks below stop
+// PostgreSQL, PgBouncer, the local cluster and every replica instead of leaving them behind.
+void OnSignal(System.Runtime.InteropServices.PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     cancel.Cancel();
-};
+}
+
+using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, OnSignal);
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, OnSignal);
 
 // The live table redraws the terminal: only errors may print under it. Plain output keeps warnings.
 var live = !options.Quiet && LiveTableProgress.Supported;
