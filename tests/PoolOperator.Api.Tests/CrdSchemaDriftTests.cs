@@ -60,9 +60,6 @@ public class CrdSchemaDriftTests
         [JsonPropertyName("workloadName")]
         public string? WorkloadName { get; set; }
 
-        [JsonPropertyName("podUID")]
-        public string PodUid { get; set; } = "";
-
         [JsonPropertyName("limit")]
         public int Limit { get; set; }
 
