@@ -226,7 +226,7 @@ public sealed class ObjectSemanticsTests
     internal static ConnectionGrant NewGrant(string name, int limit) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns },
-        Spec = new ConnectionGrantSpec { PodName = name.Split('.')[0], BudgetName = name.Split('.')[^1], Limit = limit },
+        Spec = new ConnectionGrantSpec { PodName = name.Split('.')[0], PodUid = Guid.NewGuid().ToString(), BudgetName = name.Split('.')[^1], Limit = limit },
     };
 
     private static Task<ConnectionGrant> PatchAsync(IKubernetes client, string name, string mergePatch) =>

@@ -8,7 +8,7 @@ internal static class PrinterColumns
 {
     public static async Task<Dictionary<string, string>> ReadAsync(TestCluster cluster, string plural, string name)
     {
-        using var http = new HttpClient { BaseAddress = cluster.Server.BaseAddress };
+        using var http = cluster.Server.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, $"apis/{Api.ApiGroup.Group}/{Api.ApiGroup.Version}/namespaces/{TestCluster.Ns}/{plural}/{name}");
         request.Headers.Accept.Add(MediaTypeWithQualityHeaderValue.Parse("application/json;as=Table;v=v1;g=meta.k8s.io"));
         using var response = await http.SendAsync(request);
