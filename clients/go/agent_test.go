@@ -48,7 +48,7 @@ func run(m *testing.M) int {
 		return 1
 	default:
 		defer cluster.Stop()
-		operator = &testenv.Operator{Server: cluster.Server, Namespace: "default"}
+		operator = &testenv.Operator{Server: cluster.Server, Namespace: "default", Kubeconfig: cluster.Kubeconfig}
 	}
 	if admin, err = sql.Open("postgres", pg.DSN()+" application_name=poolagent-tests"); err != nil {
 		fmt.Fprintln(os.Stderr, "poolagent tests:", err)
@@ -242,10 +242,10 @@ func TestApiOutageKeepsTheLimit(t *testing.T) {
 	if skipWhy != "" {
 		t.Skip(skipWhy)
 	}
-	proxy, err := testenv.StartProxy(cluster.Server[len("http://"):])
+	proxy, err := testenv.StartProxy(cluster.HostPort())
 	must(t, err)
 	defer proxy.Stop()
-	kubeconfig, err := cluster.KubeconfigFor("http://" + proxy.Address)
+	kubeconfig, err := cluster.KubeconfigFor("https://" + proxy.Address)
 	must(t, err)
 	p := startPod(t, kubeconfig)
 	p.create(3)

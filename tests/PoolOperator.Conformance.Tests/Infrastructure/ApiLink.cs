@@ -25,7 +25,7 @@ internal sealed class ApiLink : IAsyncDisposable
     }
 
     /// <summary>The address agents use as their API server.</summary>
-    public Uri Address => new($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+    public Uri Address => new($"https://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
 
     public void Cut()
     {

@@ -53,30 +53,16 @@ public sealed class ConformanceCluster : IAsyncLifetime
     internal string NewPodName(string agent) =>
         string.Create(CultureInfo.InvariantCulture, $"{agent}-worker-{Interlocked.Increment(ref _pods)}");
 
-    /// <summary>Writes a kubeconfig whose server is <paramref name="server"/> (the agent's link to the API).</summary>
-    internal static string WriteKubeconfig(Uri server)
+    /// <summary>
+    /// Writes the cluster's admin kubeconfig (its CA and token) with <paramref name="server"/> (the agent's link to the
+    /// API, a TCP proxy that TLS passes through) as the server.
+    /// </summary>
+    internal string WriteKubeconfig(Uri server)
     {
         var path = Path.Combine(Path.GetTempPath(), $"pooloperator-conformance-{Guid.NewGuid():N}.kubeconfig");
-        File.WriteAllText(path, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: conformance
-              cluster:
-                server: {server.ToString().TrimEnd('/')}
-            users:
-            - name: conformance
-              user:
-                token: local-cluster
-            contexts:
-            - name: conformance
-              context:
-                cluster: conformance
-                user: conformance
-                namespace: {Namespace}
-            current-context: conformance
-
-            """);
+        Server.WriteKubeconfig(path);
+        var text = File.ReadAllText(path).Replace(Server.BaseAddress.ToString().TrimEnd('/'), server.ToString().TrimEnd('/'), StringComparison.Ordinal);
+        File.WriteAllText(path, text);
         return path;
     }
 }

@@ -34,7 +34,7 @@ internal sealed class PodUnderTest : IAsyncDisposable
     {
         var name = cluster.NewPodName(agentName);
         var link = new ApiLink(cluster.Server.BaseAddress);
-        var kubeconfig = ConformanceCluster.WriteKubeconfig(link.Address);
+        var kubeconfig = cluster.WriteKubeconfig(link.Address);
         var uid = Guid.NewGuid().ToString();
         var environment = new Dictionary<string, string>
         {

@@ -17,7 +17,7 @@ var ErrNoLocalCluster = errors.New("the local cluster is not built: run `dotnet 
 
 // Cluster is the repository's local Kubernetes API server, run as a child process.
 type Cluster struct {
-	Server     string // http://127.0.0.1:port
+	Server     string // https://127.0.0.1:port
 	Kubeconfig string
 	cmd        *exec.Cmd
 	dir        string
@@ -108,28 +108,21 @@ func StartCluster() (*Cluster, error) {
 	}
 }
 
-// KubeconfigFor writes a kubeconfig pointing at server (e.g. a proxy in front of the cluster).
+// KubeconfigFor writes a copy of the cluster's kubeconfig (its CA and admin token) whose server is server, e.g.
+// a TCP proxy in front of the cluster: TLS passes through it, so the server keeps the cluster's scheme.
 func (c *Cluster) KubeconfigFor(server string) (string, error) {
+	original, err := os.ReadFile(c.Kubeconfig)
+	if err != nil {
+		return "", err
+	}
+	text := strings.Replace(string(original), c.Server, server, 1)
 	path := filepath.Join(c.dir, fmt.Sprintf("kubeconfig-%d", time.Now().UnixNano()))
-	text := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster:
-    server: %s
-users:
-- name: local
-  user:
-    token: local-cluster
-contexts:
-- name: local
-  context:
-    cluster: local
-    user: local
-    namespace: default
-current-context: local
-`, server)
 	return path, os.WriteFile(path, []byte(text), 0o600)
+}
+
+// HostPort is the cluster's address without its scheme.
+func (c *Cluster) HostPort() string {
+	return strings.TrimPrefix(strings.TrimPrefix(c.Server, "https://"), "http://")
 }
 
 // Stop kills the cluster process and deletes its directory.

@@ -6,15 +6,22 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/pooloperator/pooloperator/clients/go/internal/kube"
 )
 
 // Operator plays the operator's side of the protocol against the cluster: it creates, patches and deletes grants
 // and reads their status.
 type Operator struct {
-	Server    string
-	Namespace string
-	client    http.Client
+	Server     string
+	Namespace  string
+	Kubeconfig string // the cluster's admin kubeconfig: its CA and token (the local cluster serves TLS only)
+	once       sync.Once
+	config     kube.Config
+	client     *http.Client
+	loadErr    error
 }
 
 // GrantObject is a ConnectionGrant as the tests read it.
@@ -95,8 +102,23 @@ func (o *Operator) do(method, url, contentType string, body any, out any) error 
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	req.Header.Set("Authorization", "Bearer local-cluster")
-	o.client.Timeout = 10 * time.Second
+	o.once.Do(func() {
+		o.config, o.loadErr = kube.FromKubeconfig(o.Kubeconfig)
+		if o.loadErr == nil {
+			o.client = o.config.HTTPClient()
+			o.client.Timeout = 10 * time.Second
+		}
+	})
+	if o.loadErr != nil {
+		return o.loadErr
+	}
+	if o.config.Token != nil {
+		token, err := o.config.Token()
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := o.client.Do(req)
 	if err != nil {
 		return err
