@@ -58,7 +58,7 @@ public sealed class DiscoveryTests
 
         Assert.Equal("Table", (string?)table["kind"]);
         var columns = table["columnDefinitions"]!.AsArray().Select(c => (string?)c!["name"]).ToList();
-        Assert.Equal(["Name", "Pod", "Budget", "Limit", "Applied", "In-Use", "Age"], columns);
+        Assert.Equal(["Name", "Pod", "Budget", "Limit", "Applied", "Phase", "In-Use", "Age"], columns);
         var cells = table["rows"]![0]!["cells"]!.AsArray();
         Assert.Equal("pod-a.budget", (string?)cells[0]);
         Assert.Equal("pod-a", (string?)cells[1]);

@@ -52,10 +52,7 @@ public sealed class KubectlConformanceTests : IAsyncLifetime
         Assert.Contains("orders-db", names);
         var orders = json["items"]!.AsArray().First(i => (string?)i!["metadata"]!["name"] == "orders-db")!;
         Assert.Equal(100, (int)orders["spec"]!["maxConnections"]!);
-
-        // examples/budget-shared.yaml is applied after budget-basic.yaml under the same name (it replaces it, as its
-        // comment says); its orders-api workload leaves minPerReplica to the schema's default.
-        Assert.Equal(0, (int)orders["spec"]!["workloads"]![0]!["minPerReplica"]!);
+        Assert.Equal(1, (int)orders["spec"]!["workloads"]![0]!["weight"]!);
 
         var table = await Kubectl.OkAsync("get", "dbb");
         var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);

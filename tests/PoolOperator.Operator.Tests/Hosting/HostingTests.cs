@@ -34,7 +34,9 @@ public sealed class HostingTests(ITestOutputHelper output)
         Assert.NotNull(PrometheusText.Value(metrics, "pooloperator_workqueue_depth"));
         Assert.Equal(90, PrometheusText.Value(metrics, "pooloperator_budget_available_connections", budget));
         Assert.Equal(90, PrometheusText.Value(metrics, "pooloperator_budget_granted_connections", budget));
-        Assert.Equal(1, PrometheusText.Value(metrics, "pooloperator_scale_to_acknowledged_seconds_count", budget));
+        // Protocol v2 settles a new pod in rounds (grant at 0, the agent's Waiting, the raise, its acknowledgement), and
+        // the budget may be Ready between them: each Ready after Progressing is one observation.
+        Assert.True(PrometheusText.Value(metrics, "pooloperator_scale_to_acknowledged_seconds_count", budget) >= 1, metrics);
         Assert.Equal(1, PrometheusText.Value(metrics, "pooloperator_grant_writes_total", ("operation", "create")));
         Assert.Equal(1, PrometheusText.Value(metrics, "pooloperator_leader"));
         Assert.True(PrometheusText.Value(metrics, "pooloperator_api_requests_total", ("method", "GET")) >= 6, "lists and watches of six kinds are counted");
