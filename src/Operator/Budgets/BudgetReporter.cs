@@ -38,7 +38,10 @@ public sealed partial class BudgetReporter
         ArgumentNullException.ThrowIfNull(assessment);
         var status = BudgetStatus.Compute(budget, assessment, time.GetUtcNow());
         await statusWriter.WriteIfChangedAsync(budget, status, cancellationToken);
-        metrics.BudgetFigures(ObjectKey.Of(budget), status.Available, status.Granted ?? 0, status.Applied ?? 0);
+        var drift = assessment.ServerLimits is { } limits && assessment.Snapshot is { } snapshot
+            ? ServerDrift.Excess(snapshot.Grants, limits.ConnectionsByApplication)
+            : (int?)null;
+        metrics.BudgetFigures(ObjectKey.Of(budget), status.Available, status.Granted ?? 0, status.Applied ?? 0, drift);
         if (assessment.ServerError is { } error)
         {
             LogServerUnreachable(logger, error.Reason, error.Message);

@@ -10,6 +10,14 @@ namespace PoolOperator.Operator.ServerDiscovery;
 /// </summary>
 public static class ServerDrift
 {
+    /// <summary>Server connections beyond the holds: the sum over the budget's pods of what each has open beyond its hold.</summary>
+    public static int Excess(IReadOnlyList<ConnectionGrant> grants, IReadOnlyDictionary<string, int> connectionsByApplication)
+    {
+        ArgumentNullException.ThrowIfNull(grants);
+        ArgumentNullException.ThrowIfNull(connectionsByApplication);
+        return grants.Sum(g => connectionsByApplication.TryGetValue(GrantIdentity.PodName(g), out var open) ? Math.Max(0, open - GrantHolds.Held(g)) : 0);
+    }
+
     /// <summary>
     /// The drifts: every pod (by application_name = pod name) with more backends than its grant's hold, and the total
     /// when the budget's pods together have more than the holds; empty when the server agrees.

@@ -55,6 +55,7 @@ public sealed class OperatorMetrics : IReconcileObserver
         meter.CreateObservableGauge("pooloperator.budget.available_connections", () => Figures(f => f.Available), "{connection}", "Connections the budget's pods share (limit minus reserved).");
         meter.CreateObservableGauge("pooloperator.budget.granted_connections", () => Figures(f => f.Granted), "{connection}", "Sum of the budget's grant limits.");
         meter.CreateObservableGauge("pooloperator.budget.applied_connections", () => Figures(f => f.Applied), "{connection}", "Sum of the limits the budget's agents acknowledged.");
+        meter.CreateObservableGauge("pooloperator.budget.drift.connections", () => Figures(f => f.Drift), "{connection}", "Server connections (pg_stat_activity by application_name) beyond the holds of the budget's pods; only with serverRef.");
         meter.CreateObservableGauge("pooloperator.workqueue.depth", () => queueDepth(), "{budget}", "Budgets waiting to be reconciled.");
         meter.CreateObservableGauge("pooloperator.leader", () => Volatile.Read(ref isLeader), "", "1 while this replica leads and writes, else 0.");
     }
@@ -105,8 +106,13 @@ public sealed class OperatorMetrics : IReconcileObserver
     public void SetLeader(bool leading) => Volatile.Write(ref isLeader, leading ? 1 : 0);
 
     /// <summary>Publishes a budget's figures.</summary>
-    public void BudgetFigures(ObjectKey budget, int? availableConnections, int grantedConnections, int appliedConnections) =>
-        budgets[budget] = new BudgetFigureSet(availableConnections, grantedConnections, appliedConnections);
+    /// <param name="budget">The budget.</param>
+    /// <param name="availableConnections">status.available.</param>
+    /// <param name="grantedConnections">status.granted.</param>
+    /// <param name="appliedConnections">status.applied.</param>
+    /// <param name="driftConnections">Server connections beyond the holds; null when the server was not sampled.</param>
+    public void BudgetFigures(ObjectKey budget, int? availableConnections, int grantedConnections, int appliedConnections, int? driftConnections = null) =>
+        budgets[budget] = new BudgetFigureSet(availableConnections, grantedConnections, appliedConnections, driftConnections);
 
     /// <summary>Drops a deleted budget's series.</summary>
     public void BudgetRemoved(ObjectKey budget) => budgets.TryRemove(budget, out _);
@@ -132,5 +138,5 @@ public sealed class OperatorMetrics : IReconcileObserver
     private static KeyValuePair<string, object?>[] BudgetTags(ObjectKey budget) =>
         [new("namespace", budget.Namespace), new("budget", budget.Name)];
 
-    private sealed record BudgetFigureSet(int? Available, int Granted, int Applied);
+    private sealed record BudgetFigureSet(int? Available, int Granted, int Applied, int? Drift);
 }
