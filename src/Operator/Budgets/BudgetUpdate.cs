@@ -244,15 +244,13 @@ public sealed class BudgetUpdate
 
     private async Task<bool> PodAliveAsync(ConnectionGrant grant, string podUid, CancellationToken cancellationToken)
     {
-        try
-        {
-            var pod = await client.CoreV1.ReadNamespacedPodAsync(GrantIdentity.PodName(grant), grant.Metadata.NamespaceProperty, cancellationToken: cancellationToken);
-            return BudgetDecision.IsSamePodAlive(pod, podUid);
-        }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
+        // A list selecting the one name, without a resourceVersion, is a consistent read like a get, and needs only the
+        // list permission the operator's informers already have (the chart grants no get on pods).
+        var pods = await client.CoreV1.ListNamespacedPodAsync(
+            grant.Metadata.NamespaceProperty,
+            fieldSelector: "metadata.name=" + GrantIdentity.PodName(grant),
+            cancellationToken: cancellationToken);
+        return pods.Items.Any(pod => BudgetDecision.IsSamePodAlive(pod, podUid));
     }
 
     private async Task<bool?> DeleteAsync(ConnectionGrant grant, CancellationToken cancellationToken)
