@@ -50,7 +50,9 @@ public sealed class ScalingTests(ITestOutputHelper output)
         var row = Assert.Single(budget.Status!.Workloads!);
         Assert.Equal((4, 4, 22, 6, 15), (row.DesiredReplicas, row.Pods, row.PerReplica, row.HpaMaxReplicas, row.PerReplicaAtMaxScale));
         Assert.Contains(budget.Status.Conditions!, c => c.Type == BudgetConditionTypes.StarvedAtMaxScale && c.Status == "False");
-        await Eventually.TrueAsync(() => op.Metrics.ScaleAcknowledgedCount(new ObjectKey(TestCluster.Ns, Budget)) == 2, "the first division and the step were each timed until acknowledged");
+        // Protocol v2 settles in rounds (grant at 0, the agent's Waiting, the raise) and the budget may be Ready between
+        // them: at least the first division and the step are each timed, possibly an intermediate settle too.
+        await Eventually.TrueAsync(() => op.Metrics.ScaleAcknowledgedCount(new ObjectKey(TestCluster.Ns, Budget)) >= 2, "the first division and the step were each timed until acknowledged");
     }
 
     [Fact]
