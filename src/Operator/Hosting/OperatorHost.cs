@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -98,9 +99,23 @@ public static class OperatorHost
 
         // The operator's meter and the runtime's own (GC heap, working set) at /metrics; a scrape
         // is rendered afresh, not served from the exporter's short response cache.
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(OperatorMetrics.MeterName, "System.Runtime")
-            .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0));
+        // OpenTelemetry listens to meters by name, process-wide: a second host in the same process (the
+        // tests run several) would add its operator's counts to this one's. The view drops the operator's
+        // instruments of any meter not created by this host's own IMeterFactory.
+        services.AddOpenTelemetry().WithMetrics(metrics =>
+        {
+            metrics
+                .AddMeter(OperatorMetrics.MeterName, "System.Runtime")
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
+            ((IDeferredMeterProviderBuilder)metrics).Configure((sp, builder) =>
+            {
+                var ownMeters = sp.GetRequiredService<IMeterFactory>();
+                builder.AddView(instrument =>
+                    instrument.Meter.Name == OperatorMetrics.MeterName && !ReferenceEquals(instrument.Meter.Scope, ownMeters)
+                        ? MetricStreamConfiguration.Drop
+                        : null);
+            });
+        });
         services.AddSingleton<Leadership.Leadership>();
         services.AddSingleton<LeaderElectionService>();
         services.AddHostedService(sp => sp.GetRequiredService<LeaderElectionService>());

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PoolOperator.Operator.Hosting;
 using Xunit.Abstractions;
@@ -41,6 +42,28 @@ public sealed class HostingTests(ITestOutputHelper output)
         Assert.Equal(1, PrometheusText.Value(metrics, "pooloperator_leader"));
         Assert.True(PrometheusText.Value(metrics, "pooloperator_api_requests_total", ("method", "GET")) >= 6, "lists and watches of six kinds are counted");
         Assert.True(PrometheusText.Value(metrics, "dotnet_gc_last_collection_heap_size_bytes") > 0 || metrics.Contains("dotnet_process_memory_working_set_bytes", StringComparison.Ordinal), "the runtime's memory is exported");
+    }
+
+    [Fact]
+    public async Task Metrics_of_another_operator_in_the_same_process_stay_out_of_this_ones_scrape()
+    {
+        await using var cluster = await TestCluster.StartAsync(output);
+        await using var op = await cluster.StartOperatorAsync();
+        using var http = new HttpClient { BaseAddress = op.HttpAddress };
+        await Eventually.TrueAsync(async () => (await http.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode == HttpStatusCode.OK, "ready once the caches synced");
+
+        // Another host's instruments: the same meter name, created by another IMeterFactory.
+        using var otherHost = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var other = new PoolOperator.Operator.Hosting.Metrics.OperatorMetrics(otherHost.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+        for (var i = 0; i < 5; i++)
+        {
+            other.GrantWritten("create");
+        }
+
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("# TYPE pooloperator_reconcile_errors_total counter", metrics, StringComparison.Ordinal);
+        Assert.Null(PrometheusText.Value(metrics, "pooloperator_grant_writes_total", ("operation", "create")));
+        Assert.Equal(0, op.Metrics.GrantWrites("create"));
     }
 
     [Fact]
