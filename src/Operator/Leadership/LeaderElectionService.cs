@@ -49,7 +49,7 @@ public sealed partial class LeaderElectionService : BackgroundService
             return;
         }
 
-        var config = new LeaderElectionConfig(new LeaseLock(client, LeaseNamespace, options.LeaseName, Identity))
+        var config = new LeaderElectionConfig(new WholeSecondSafeLock(new LeaseLock(client, LeaseNamespace, options.LeaseName, Identity)))
         {
             LeaseDuration = options.LeaseDuration,
             RenewDeadline = options.RenewDeadline,
