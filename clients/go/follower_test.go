@@ -69,3 +69,24 @@ func expect(t *testing.T, f *Follower, want Acknowledgement) {
 		t.Fatalf("pending %+v, want %+v", got, want)
 	}
 }
+
+func TestFollowerMarkedForDeletionReleasesOnceMeasuredZero(t *testing.T) {
+	f := NewFollower("pod", 10)
+	f.Observe(grant("g", 1, 3))
+	f.Written(*f.Pending())
+	marked := grant("g", 1, 3)
+	marked.MarkedForDeletion = true
+	if !f.Observe(marked) || f.Limit() != 0 || f.Pending() != nil {
+		t.Fatal("a grant marked for deletion did not close the gate, or was acknowledged before measuring")
+	}
+	f.Measured(2)
+	if f.Pending() != nil {
+		t.Fatal("released while 2 connections could still be held")
+	}
+	f.Measured(0)
+	expect(t, f, Acknowledgement{PhaseReleased, 0, 1})
+	f.Written(*f.Pending())
+	if f.Observe(marked) || f.Pending() != nil {
+		t.Fatal("the same marked grant was taken twice")
+	}
+}

@@ -25,6 +25,7 @@ public sealed class GrantFollower
     private string? _grantUid;
     private long _generation;
     private bool _stopping;
+    private bool _releasing;
     private bool _measurementNeeded;
 
     /// <summary>Creates the follower of the pod <paramref name="podUid"/>'s grant.</summary>
@@ -78,6 +79,11 @@ public sealed class GrantFollower
         var objectUid = grant.Metadata?.Uid ?? "";
         var generation = grant.Metadata?.Generation ?? 0;
         var sameObject = string.Equals(objectUid, _grantUid, StringComparison.Ordinal);
+        if (grant.Metadata?.DeletionTimestamp is not null)
+        {
+            return MarkedForDeletion(objectUid, generation, sameObject);
+        }
+
         if (sameObject && generation <= _generation)
         {
             // A repeat (our own status write coming back) or a stale event: nothing new was issued.
@@ -86,6 +92,7 @@ public sealed class GrantFollower
 
         _grantUid = objectUid;
         _generation = generation;
+        _releasing = false;
         var issued = Math.Clamp(grant.Spec.Limit, 0, _ceiling);
         if (!sameObject && GrantHolds.IsAcknowledged(grant))
         {
@@ -102,6 +109,7 @@ public sealed class GrantFollower
     public void GrantDeleted()
     {
         _grantUid = null;
+        _releasing = false;
         _generation = 0;
         PendingAcknowledgement = null;
 
@@ -163,6 +171,31 @@ public sealed class GrantFollower
         }
     }
 
+    /// <summary>
+    /// The grant is marked for deletion (its finalizer keeps it while the pod may hold connections): hold nothing, and
+    /// acknowledge the release once measured 0, so the operator can let it go. Once per grant object.
+    /// </summary>
+    private bool MarkedForDeletion(string objectUid, long generation, bool sameObject)
+    {
+        if (sameObject && _releasing)
+        {
+            return false;
+        }
+
+        _grantUid = objectUid;
+        _generation = Math.Max(sameObject ? _generation : 0, generation);
+        _releasing = true;
+        Apply(0);
+        if (!sameObject)
+        {
+            // Connections of an earlier grant may still be open: measure before the release is acknowledged.
+            _measurementNeeded = true;
+            PendingAcknowledgement = null;
+        }
+
+        return true;
+    }
+
     private void Apply(int target)
     {
         var previous = Limit;
@@ -182,7 +215,7 @@ public sealed class GrantFollower
 
     private AgentAcknowledgement Acknowledgement()
     {
-        var phase = _stopping ? GrantPhases.Released : Limit == 0 ? GrantPhases.Waiting : GrantPhases.Active;
+        var phase = _stopping || _releasing ? GrantPhases.Released : Limit == 0 ? GrantPhases.Waiting : GrantPhases.Active;
         return new AgentAcknowledgement(phase, Limit, _generation);
     }
 }

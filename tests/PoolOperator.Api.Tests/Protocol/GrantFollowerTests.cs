@@ -190,6 +190,43 @@ public sealed class GrantFollowerTests
         Assert.Equal(new AgentAcknowledgement(GrantPhases.Active, 5, 1), follower.PendingAcknowledgement);
     }
 
+    [Fact]
+    public void A_grant_marked_for_deletion_closes_the_gate_and_is_released_once_measured_0_and_only_once()
+    {
+        var follower = Following(limit: 5, generation: 3);
+        var marked = Grants.Issued(generation: 3, limit: 5);
+        marked.Metadata.DeletionTimestamp = new DateTime(2026, 12, 1, 10, 0, 0, DateTimeKind.Utc);
+
+        Assert.True(follower.Observe(marked));
+        Assert.Equal(0, follower.Limit);
+        Assert.True(follower.MeasurementNeeded);
+        Assert.Null(follower.PendingAcknowledgement);
+
+        follower.Measured(1);
+        Assert.Null(follower.PendingAcknowledgement);
+        follower.Measured(0);
+        var released = new AgentAcknowledgement(GrantPhases.Released, 0, 3);
+        Assert.Equal(released, follower.PendingAcknowledgement);
+        follower.Written(released);
+
+        Assert.False(follower.Observe(marked));
+        Assert.Null(follower.PendingAcknowledgement);
+    }
+
+    [Fact]
+    public void An_agent_that_starts_under_a_grant_marked_for_deletion_holds_nothing_and_releases_it()
+    {
+        var follower = new GrantFollower(Grants.PodUid);
+        var marked = Grants.Issued(generation: 2, limit: 5);
+        marked.Metadata.DeletionTimestamp = new DateTime(2026, 12, 1, 10, 0, 0, DateTimeKind.Utc);
+
+        Assert.True(follower.Observe(marked));
+        Assert.Equal(0, follower.Limit);
+        follower.Measured(0);
+        Assert.Equal(new AgentAcknowledgement(GrantPhases.Released, 0, 2), follower.PendingAcknowledgement);
+        Assert.False(follower.HasApplied);
+    }
+
     private static GrantFollower Following(int limit, long generation)
     {
         var follower = new GrantFollower(Grants.PodUid);
