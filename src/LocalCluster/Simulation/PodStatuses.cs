@@ -62,6 +62,33 @@ internal static class PodStatuses
         }).ToList(),
     };
 
+    /// <summary>
+    /// A deleted pod whose containers have exited: the kubelet (1.27 and later) reports a terminal phase before it
+    /// removes the pod, so a watcher sees that nothing runs any more (a force delete shows no such status).
+    /// </summary>
+    public static V1PodStatus Terminated(V1Pod pod, DateTime now) => new()
+    {
+        Phase = "Succeeded",
+        QosClass = "BestEffort",
+        Conditions =
+        [
+            Condition("PodScheduled", "True", now),
+            Condition("Initialized", "True", now),
+            Condition("ContainersReady", "False", now, "PodCompleted"),
+            Condition("Ready", "False", now, "PodCompleted"),
+        ],
+        ContainerStatuses = pod.Spec?.Containers?.Select(c => new V1ContainerStatus
+        {
+            Name = c.Name,
+            Image = c.Image ?? "",
+            ImageID = "",
+            Ready = false,
+            Started = false,
+            RestartCount = pod.Status?.ContainerStatuses?.FirstOrDefault(s => s.Name == c.Name)?.RestartCount ?? 0,
+            State = new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = 0, Reason = "Completed", FinishedAt = now } },
+        }).ToList(),
+    };
+
     private static V1PodCondition Condition(string type, string status, DateTime now, string? reason = null) =>
         new() { Type = type, Status = status, LastTransitionTime = now, Reason = reason };
 }

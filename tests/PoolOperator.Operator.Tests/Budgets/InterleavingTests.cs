@@ -123,6 +123,9 @@ public sealed class InterleavingTests(ITestOutputHelper output)
         var held = (await cluster.GrantsAsync(Budget)).Single(g => g.Spec.PodName == "api-b");
         Assert.NotNull(held.Metadata.DeletionTimestamp);
         Assert.Equal(20, (await cluster.GrantsAsync(Budget)).Where(g => g.Spec.PodName != "api-b").Sum(g => g.Spec.Limit));
+        await Eventually.TrueAsync(
+            async () => (await cluster.EventsAboutAsync(Budget)).Any(e => e.Reason == "HeldByGonePod" && e.Note.Contains("api-b", StringComparison.Ordinal)),
+            "a warning names api-b");
 
         // The process answers (the node is back, or its agent saw the mark): it releases, the finalizer goes, and
         // the share moves.
