@@ -194,8 +194,7 @@ public sealed class GrantFollowerTests
     public void A_grant_marked_for_deletion_closes_the_gate_and_is_released_once_measured_0_and_only_once()
     {
         var follower = Following(limit: 5, generation: 3);
-        var marked = Grants.Issued(generation: 3, limit: 5);
-        marked.Metadata.DeletionTimestamp = new DateTime(2026, 12, 1, 10, 0, 0, DateTimeKind.Utc);
+        var marked = MarkedForDeletion(Grants.Issued(generation: 3, limit: 5));
 
         Assert.True(follower.Observe(marked));
         Assert.Equal(0, follower.Limit);
@@ -217,14 +216,19 @@ public sealed class GrantFollowerTests
     public void An_agent_that_starts_under_a_grant_marked_for_deletion_holds_nothing_and_releases_it()
     {
         var follower = new GrantFollower(Grants.PodUid);
-        var marked = Grants.Issued(generation: 2, limit: 5);
-        marked.Metadata.DeletionTimestamp = new DateTime(2026, 12, 1, 10, 0, 0, DateTimeKind.Utc);
+        var marked = MarkedForDeletion(Grants.Issued(generation: 2, limit: 5));
 
         Assert.True(follower.Observe(marked));
         Assert.Equal(0, follower.Limit);
         follower.Measured(0);
         Assert.Equal(new AgentAcknowledgement(GrantPhases.Released, 0, 2), follower.PendingAcknowledgement);
         Assert.False(follower.HasApplied);
+    }
+
+    private static ConnectionGrant MarkedForDeletion(ConnectionGrant grant)
+    {
+        grant.Metadata.DeletionTimestamp = new DateTime(2026, 12, 1, 10, 0, 0, DateTimeKind.Utc);
+        return grant;
     }
 
     private static GrantFollower Following(int limit, long generation)
