@@ -47,6 +47,7 @@ type Follower struct {
 	stopping          bool
 	releasing         bool
 	measurementNeeded bool
+	drainAcknowledged int
 	limit             int
 	pending           *Acknowledgement
 	hasApplied        bool
@@ -140,11 +141,23 @@ func (f *Follower) GrantDeleted() {
 
 // Measured reports what the agent could hold right now (connections admitted by the gate plus idle physical
 // connections), counted after the gate took Limit. It acknowledges the current generation once that fits.
+//
+// While a shrink drains, each measurement below the last one acknowledges the current generation with what could
+// still be held ({Active, couldHold, g}, above the new limit): the operator then counts that instead of the old
+// limit, so the connections that closed move to other pods at once. What could be held only falls while the gate
+// admits nothing above its limit, so each such acknowledgement stays true.
 func (f *Follower) Measured(couldHold int) {
 	if couldHold < 0 {
 		panic("poolagent: Measured needs a count of at least 0")
 	}
-	if !f.measurementNeeded || couldHold > f.limit {
+	if !f.measurementNeeded {
+		return
+	}
+	if couldHold > f.limit {
+		if f.HasGrant() && !f.stopping && !f.releasing && couldHold < f.drainAcknowledged {
+			f.drainAcknowledged = couldHold
+			f.pending = &Acknowledgement{Phase: PhaseActive, AppliedLimit: couldHold, ObservedGeneration: f.generation}
+		}
 		return
 	}
 
@@ -218,7 +231,11 @@ func (f *Follower) apply(target int) {
 		return
 	}
 
-	// A shrink (or a raise while an earlier shrink is still being measured): acknowledge only once it holds.
+	// A shrink (or a raise while an earlier shrink is still being measured): acknowledge only once it holds, or
+	// progressively, what could still be held as it drains below what was held before.
+	if !f.measurementNeeded {
+		f.drainAcknowledged = previous
+	}
 	f.measurementNeeded = true
 	f.pending = nil
 }

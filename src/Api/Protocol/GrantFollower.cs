@@ -27,6 +27,7 @@ public sealed class GrantFollower
     private bool _stopping;
     private bool _releasing;
     private bool _measurementNeeded;
+    private int _drainAcknowledged;
 
     /// <summary>Creates the follower of the pod <paramref name="podUid"/>'s grant.</summary>
     /// <param name="podUid">The pod's UID from the downward API; grants bound to another UID are ignored.</param>
@@ -122,11 +123,29 @@ public sealed class GrantFollower
     /// Reports what the agent could hold right now (connections admitted by the gate plus idle physical connections),
     /// counted after the gate took <see cref="Limit"/>. Acknowledges the current generation once it fits.
     /// </summary>
+    /// <remarks>
+    /// While a shrink drains, each measurement below the last one acknowledges the current generation with what could
+    /// still be held (<c>{Active, couldHold, g}</c>, above the new limit): the operator then counts that instead of
+    /// the old limit, so the connections that closed move to other pods at once rather than when the last busy one
+    /// comes back. What could be held only falls while the gate admits nothing above its limit, so each such
+    /// acknowledgement stays true.
+    /// </remarks>
     public void Measured(int couldHold)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(couldHold);
-        if (!_measurementNeeded || couldHold > Limit)
+        if (!_measurementNeeded)
         {
+            return;
+        }
+
+        if (couldHold > Limit)
+        {
+            if (HasGrant && !_stopping && !_releasing && couldHold < _drainAcknowledged)
+            {
+                _drainAcknowledged = couldHold;
+                PendingAcknowledgement = new AgentAcknowledgement(GrantPhases.Active, couldHold, _generation);
+            }
+
             return;
         }
 
@@ -208,7 +227,13 @@ public sealed class GrantFollower
             return;
         }
 
-        // A shrink (or a raise while an earlier shrink is still being measured): acknowledge only once it holds.
+        // A shrink (or a raise while an earlier shrink is still being measured): acknowledge only once it holds, or
+        // progressively, what could still be held as it drains below what was held before.
+        if (!_measurementNeeded)
+        {
+            _drainAcknowledged = previous;
+        }
+
         _measurementNeeded = true;
         PendingAcknowledgement = null;
     }

@@ -47,12 +47,31 @@ public sealed class GrantFollowerTests
         Assert.True(follower.MeasurementNeeded);
         Assert.Null(follower.PendingAcknowledgement);
 
+        // Draining: what could still be held is acknowledged as it falls, never the new limit before it holds.
+        follower.Measured(10);
+        Assert.Null(follower.PendingAcknowledgement);
+        follower.Measured(7);
+        Assert.Equal(new AgentAcknowledgement(GrantPhases.Active, 7, 2), follower.PendingAcknowledgement);
+        Assert.True(follower.MeasurementNeeded);
+        follower.Written(follower.PendingAcknowledgement!);
         follower.Measured(7);
         Assert.Null(follower.PendingAcknowledgement);
 
         follower.Measured(4);
         Assert.False(follower.MeasurementNeeded);
         Assert.Equal(new AgentAcknowledgement(GrantPhases.Active, 4, 2), follower.PendingAcknowledgement);
+    }
+
+    [Fact]
+    public void A_stopping_agent_acknowledges_nothing_but_the_release()
+    {
+        var follower = Following(limit: 6, generation: 1);
+        follower.Stop();
+
+        follower.Measured(3);
+        Assert.Null(follower.PendingAcknowledgement);
+        follower.Measured(0);
+        Assert.Equal(new AgentAcknowledgement(GrantPhases.Released, 0, 1), follower.PendingAcknowledgement);
     }
 
     [Fact]
@@ -92,8 +111,9 @@ public sealed class GrantFollowerTests
         Assert.True(follower.MeasurementNeeded);
         Assert.Null(follower.PendingAcknowledgement);
 
+        // 9 is below the 10 held before the shrink: acknowledged as what could still be held, for the newest generation.
         follower.Measured(9);
-        Assert.Null(follower.PendingAcknowledgement);
+        Assert.Equal(new AgentAcknowledgement(GrantPhases.Active, 9, 3), follower.PendingAcknowledgement);
         follower.Measured(8);
         Assert.Equal(new AgentAcknowledgement(GrantPhases.Active, 8, 3), follower.PendingAcknowledgement);
     }
