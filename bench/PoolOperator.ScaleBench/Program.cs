@@ -144,7 +144,7 @@ internal static class RowRun
         await using var op = OperatorProcess.Start(dll, kubeconfig, Path.Combine(Path.GetTempPath(), $"scale-bench-operator-{row.Pods}.log"), options.OperatorEnvironment);
         using var sampling = new CancellationTokenSource();
         var sampler = SampleAsync(op, sampling.Token);
-        var allReady = await WaitForAllReadyAsync(client, row.Budgets, started, options.Patience, ct);
+        var allReady = await WaitForAllReadyAsync(client, row.Budgets, row.ReplicasPerWorkload, started, options.Patience, ct);
         var readyWrites = (await ResourceVersionAsync(client, ct) - rv1) / started.Elapsed.TotalSeconds;
         Console.WriteLine($"   every budget Ready {allReady.TotalSeconds:N1} s after the operator started ({agents.Acknowledgements} acknowledgements)");
         var atReady = await op.ScrapeAsync();
@@ -253,12 +253,13 @@ internal static class RowRun
     private static async Task<long> ResourceVersionAsync(IKubernetes client, CancellationToken ct) =>
         long.Parse((await client.CoreV1.ListNamespaceAsync(limit: 1, cancellationToken: ct)).Metadata.ResourceVersion, CultureInfo.InvariantCulture);
 
-    private static async Task<TimeSpan> WaitForAllReadyAsync(IKubernetes client, int budgets, Stopwatch started, TimeSpan patience, CancellationToken ct)
+    /// <summary>Waits until every budget is Ready with a target for each of its pods (Ready over 0 pods is not done).</summary>
+    private static async Task<TimeSpan> WaitForAllReadyAsync(IKubernetes client, int budgets, int podsPerBudget, Stopwatch started, TimeSpan patience, CancellationToken ct)
     {
         while (true)
         {
             var list = await client.CustomObjects.ListCustomObjectForAllNamespacesAsync<DatabaseBudgetList>(ApiGroup.Group, ApiGroup.Version, ApiGroup.BudgetPlural, cancellationToken: ct);
-            var ready = list.Items.Count(IsReady);
+            var ready = list.Items.Count(b => IsReady(b) && b.Status?.Pods == podsPerBudget);
             if (ready >= budgets)
             {
                 return started.Elapsed;
