@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using k8s;
+using Microsoft.Extensions.Logging;
 using PoolOperator.Api;
 using PoolOperator.LocalCluster;
 using PoolOperator.LocalCluster.Simulation;
@@ -111,7 +112,9 @@ internal static class RowRun
         var configuration = server.CreateClientConfiguration();
         configuration.HttpClientTimeout = TimeSpan.FromMinutes(10);
         IKubernetes client = new Kubernetes(configuration);
-        var simulatorLogs = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        // Its warnings (a failed round, a failed workload) show on the console: a stalled fill says why.
+        using var logs = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
+        var simulatorLogs = logs.CreateLogger("simulator");
         await using var simulator = new WorkloadSimulator(new Kubernetes(configuration), new WorkloadSimulatorOptions
         {
             PendingDuration = TimeSpan.FromMilliseconds(200),
