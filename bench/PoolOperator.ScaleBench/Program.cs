@@ -139,6 +139,7 @@ internal static class RowRun
         GC.Collect();
         var clusterRss = OperatorProcess.ProcStatus(Environment.ProcessId, "VmRSS:");
         var clusterHeap = GC.GetTotalMemory(forceFullCollection: true);
+        Console.WriteLine($"   local cluster after the fill: RSS {clusterRss / 1024 / 1024} MiB, GC heap {clusterHeap / 1024 / 1024} MiB");
 
         // The operator's cold start: every budget Ready (all grants written and acknowledged).
         var kubeconfig = server.WriteKubeconfig(Path.Combine(Path.GetTempPath(), $"scale-bench-{Environment.ProcessId}", "kubeconfig"));
