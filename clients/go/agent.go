@@ -275,7 +275,7 @@ func (a *Agent) handle(f *Follower, e watchEvent) {
 }
 
 func (a *Agent) observe(f *Follower, g kube.Grant) {
-	grant := Grant{UID: g.Metadata.UID, Generation: g.Metadata.Generation, PodUID: g.Spec.PodUID, Limit: g.Spec.Limit}
+	grant := Grant{UID: g.Metadata.UID, Generation: g.Metadata.Generation, PodUID: g.Spec.PodUID, Limit: g.Spec.Limit, MarkedForDeletion: g.Metadata.DeletionTimestamp != nil}
 	if s := g.Status; s != nil {
 		grant.Acknowledged = s.ObservedGeneration != nil && *s.ObservedGeneration >= g.Metadata.Generation
 		grant.Phase = s.Phase
@@ -283,7 +283,10 @@ func (a *Agent) observe(f *Follower, g kube.Grant) {
 			grant.AppliedLimit = *s.AppliedLimit
 		}
 	}
-	if f.Observe(grant) {
+	taken := f.Observe(grant)
+	if taken && grant.MarkedForDeletion {
+		a.logf("poolagent: grant %s/%s is marked for deletion: closing every connection, then acknowledging the release", a.settings.PodNamespace, g.Metadata.Name)
+	} else if taken {
 		a.logf("poolagent: grant %s/%s generation %d: limit %d (enforcing %d)", a.settings.PodNamespace, g.Metadata.Name, g.Metadata.Generation, g.Spec.Limit, f.Limit())
 	} else if g.Spec.PodUID != a.settings.PodUID {
 		a.logf("poolagent: ignoring grant %s/%s bound to another pod (uid %s)", a.settings.PodNamespace, g.Metadata.Name, g.Spec.PodUID)

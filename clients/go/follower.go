@@ -27,6 +27,8 @@ type Grant struct {
 	Acknowledged bool
 	Phase        string // status.phase
 	AppliedLimit int    // status.appliedLimit (0 when never written)
+	// MarkedForDeletion is true when metadata.deletionTimestamp is set (the operator's finalizer keeps the grant).
+	MarkedForDeletion bool
 }
 
 // Follower holds the decisions of one agent: which limit the gate enforces now, when a measurement is needed and
@@ -43,7 +45,9 @@ type Follower struct {
 	grantUID          string
 	generation        int64
 	stopping          bool
+	releasing         bool
 	measurementNeeded bool
+	drainAcknowledged int
 	limit             int
 	pending           *Acknowledgement
 	hasApplied        bool
@@ -94,6 +98,9 @@ func (f *Follower) Observe(grant Grant) bool {
 	}
 
 	sameObject := grant.UID == f.grantUID
+	if grant.MarkedForDeletion {
+		return f.markedForDeletion(grant, sameObject)
+	}
 	if sameObject && grant.Generation <= f.generation {
 		// A repeat (our own status write coming back) or a stale event: nothing new was issued.
 		return false
@@ -101,6 +108,7 @@ func (f *Follower) Observe(grant Grant) bool {
 
 	f.grantUID = grant.UID
 	f.generation = grant.Generation
+	f.releasing = false
 	issued := clamp(grant.Limit, 0, f.ceiling)
 	if !sameObject && grant.Acknowledged {
 		// A process of this pod before us acknowledged this generation (a container restart): never exceed what
@@ -122,6 +130,7 @@ func (f *Follower) Observe(grant Grant) bool {
 // GrantDeleted: the grant this pod followed was deleted. Fail closed (hold nothing) until a new one is issued.
 func (f *Follower) GrantDeleted() {
 	f.grantUID = ""
+	f.releasing = false
 	f.generation = 0
 	f.pending = nil
 
@@ -132,11 +141,23 @@ func (f *Follower) GrantDeleted() {
 
 // Measured reports what the agent could hold right now (connections admitted by the gate plus idle physical
 // connections), counted after the gate took Limit. It acknowledges the current generation once that fits.
+//
+// While a shrink drains, each measurement below the last one acknowledges the current generation with what could
+// still be held ({Active, couldHold, g}, above the new limit): the operator then counts that instead of the old
+// limit, so the connections that closed move to other pods at once. What could be held only falls while the gate
+// admits nothing above its limit, so each such acknowledgement stays true.
 func (f *Follower) Measured(couldHold int) {
 	if couldHold < 0 {
 		panic("poolagent: Measured needs a count of at least 0")
 	}
-	if !f.measurementNeeded || couldHold > f.limit {
+	if !f.measurementNeeded {
+		return
+	}
+	if couldHold > f.limit {
+		if f.HasGrant() && !f.stopping && !f.releasing && couldHold < f.drainAcknowledged {
+			f.drainAcknowledged = couldHold
+			f.pending = &Acknowledgement{Phase: PhaseActive, AppliedLimit: couldHold, ObservedGeneration: f.generation}
+		}
 		return
 	}
 
@@ -177,6 +198,28 @@ func (f *Follower) Written(ack Acknowledgement) {
 	}
 }
 
+// markedForDeletion: the grant is marked for deletion (its finalizer keeps it while the pod may hold connections).
+// Hold nothing, and acknowledge the release once measured 0, so the operator can let it go. Once per grant object.
+func (f *Follower) markedForDeletion(grant Grant, sameObject bool) bool {
+	if sameObject && f.releasing {
+		return false
+	}
+
+	if !sameObject {
+		f.generation = 0
+	}
+	f.grantUID = grant.UID
+	f.generation = max64(f.generation, grant.Generation)
+	f.releasing = true
+	f.apply(0)
+	if !sameObject {
+		// Connections of an earlier grant may still be open: measure before the release is acknowledged.
+		f.measurementNeeded = true
+		f.pending = nil
+	}
+	return true
+}
+
 func (f *Follower) apply(target int) {
 	previous := f.limit
 	f.limit = target
@@ -188,7 +231,11 @@ func (f *Follower) apply(target int) {
 		return
 	}
 
-	// A shrink (or a raise while an earlier shrink is still being measured): acknowledge only once it holds.
+	// A shrink (or a raise while an earlier shrink is still being measured): acknowledge only once it holds, or
+	// progressively, what could still be held as it drains below what was held before.
+	if !f.measurementNeeded {
+		f.drainAcknowledged = previous
+	}
 	f.measurementNeeded = true
 	f.pending = nil
 }
@@ -196,7 +243,7 @@ func (f *Follower) apply(target int) {
 func (f *Follower) acknowledgement() Acknowledgement {
 	phase := PhaseActive
 	switch {
-	case f.stopping:
+	case f.stopping || f.releasing:
 		phase = PhaseReleased
 	case f.limit == 0:
 		phase = PhaseWaiting
@@ -208,6 +255,13 @@ func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 
 func min(a, b int) int {
 	if a < b {
+		return a
+	}
+	return b
+}
+
+func max64(a, b int64) int64 {
+	if a > b {
 		return a
 	}
 	return b

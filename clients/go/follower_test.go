@@ -21,8 +21,11 @@ func TestFollowerRaisesAtOnceAndShrinksAfterMeasuring(t *testing.T) {
 		t.Fatal("a shrink was acknowledged before it was measured")
 	}
 	f.Measured(3)
+	expect(t, f, Acknowledgement{PhaseActive, 3, 3}) // progressively: what could still be held, not the new limit
+	f.Written(*f.Pending())
+	f.Measured(3)
 	if f.Pending() != nil {
-		t.Fatal("acknowledged while holding 3 of 2")
+		t.Fatal("acknowledged the same could-hold twice")
 	}
 	f.Observe(grant("g", 4, 4)) // a raise while the shrink is measured replaces it, still measured
 	if f.Pending() != nil {
@@ -67,5 +70,26 @@ func expect(t *testing.T, f *Follower, want Acknowledgement) {
 	t.Helper()
 	if got := f.Pending(); got == nil || *got != want {
 		t.Fatalf("pending %+v, want %+v", got, want)
+	}
+}
+
+func TestFollowerMarkedForDeletionReleasesOnceMeasuredZero(t *testing.T) {
+	f := NewFollower("pod", 10)
+	f.Observe(grant("g", 1, 3))
+	f.Written(*f.Pending())
+	marked := grant("g", 1, 3)
+	marked.MarkedForDeletion = true
+	if !f.Observe(marked) || f.Limit() != 0 || f.Pending() != nil {
+		t.Fatal("a grant marked for deletion did not close the gate, or was acknowledged before measuring")
+	}
+	f.Measured(2)
+	if f.Pending() != nil {
+		t.Fatal("released while 2 connections could still be held")
+	}
+	f.Measured(0)
+	expect(t, f, Acknowledgement{PhaseReleased, 0, 1})
+	f.Written(*f.Pending())
+	if f.Observe(marked) || f.Pending() != nil {
+		t.Fatal("the same marked grant was taken twice")
 	}
 }

@@ -30,6 +30,12 @@ public static class ApiGroup
     /// <summary>Label on a grant naming the UID of its pod.</summary>
     public const string PodUidLabel = "pooloperator.io/pod-uid";
 
+    /// <summary>
+    /// The operator's finalizer on every grant: the object (and so its hold) stays counted until the operator knows its
+    /// pod holds nothing, even when the pod is force-deleted and the garbage collector deletes the grant after it.
+    /// </summary>
+    public const string HoldFinalizer = "pooloperator.io/held-connections";
+
     /// <summary>Annotation on a grant naming the leader term that last fenced it (see docs/protocol.md, one writer).</summary>
     public const string TermAnnotation = "pooloperator.io/term";
 

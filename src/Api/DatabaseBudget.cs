@@ -132,6 +132,14 @@ public sealed class DatabaseBudgetStatus
     [JsonPropertyName("heldOutsideWorkloads")]
     public List<string>? HeldOutsideWorkloads { get; set; }
 
+    /// <summary>
+    /// Pods that are gone from the API while their grant still holds connections that their agent never released (a
+    /// force-deleted pod on a lost node): counted until the agent acknowledges 0, or the grant's finalizer is removed
+    /// by hand (docs/protocol.md, "Release").
+    /// </summary>
+    [JsonPropertyName("heldByGonePods")]
+    public List<string>? HeldByGonePods { get; set; }
+
     /// <summary>Number of pods holding a grant, for the printer column.</summary>
     [JsonPropertyName("pods")]
     public int? Pods { get; set; }

@@ -20,6 +20,44 @@ public sealed class CheckerTests(ITestOutputHelper output)
         return BudgetDecision.Decide(snapshot with { Grants = visible }, available, raisesAllowed);
     };
 
+    /// <summary>
+    /// Issue 10 (8): without the hold finalizer, the grant of a force-deleted pod goes with the pod object, and its
+    /// share is given away while the process still holds it. The same schedule keeps the invariant with it.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_share_of_a_force_deleted_pod_is_given_away_only_without_the_hold_finalizer(bool finalizers)
+    {
+        var world = new World(new WorldScope { GrantFinalizers = finalizers }, Simulation.Real);
+        // 4 each of 10: the server has room, so the operator can read it and raise (a full server would stop raises).
+        world.StartSettled(2, _ => 4);
+        var steps = new List<string>
+        {
+            world.Do(new SimAction(ActionKind.ForceDelete, 1)),
+            world.Do(new SimAction(ActionKind.SyncPods, Flag: true)),
+        };
+        for (var round = 0; round < 3; round++)
+        {
+            steps.Add(world.Do(new SimAction(ActionKind.Reconcile)));
+            while (world.Leader.Writing)
+            {
+                steps.Add(world.Do(new SimAction(ActionKind.Deliver)));
+            }
+
+            steps.Add(world.Do(new SimAction(ActionKind.SyncGrants, Flag: true)));
+        }
+
+        steps.Add(world.Do(new SimAction(ActionKind.AgentObserve, 0, true)));
+        steps.Add(world.Do(new SimAction(ActionKind.AgentOpen, 0)));
+        output.WriteLine(string.Join(Environment.NewLine, steps));
+
+        // p1's process still holds its 4 (it has not observed anything); p0 opened what it was granted: all 10
+        // without the finalizer, what is free beside p1's counted hold with it.
+        Assert.Equal(finalizers ? 10 : 14, world.PhysicallyHeld);
+        Assert.Equal(finalizers, world.InvariantHolds);
+    }
+
     [Fact]
     public void A_planner_that_forgets_the_holds_of_targetless_pods_is_caught_and_the_seed_reproduces_it()
     {

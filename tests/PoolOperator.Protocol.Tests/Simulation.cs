@@ -16,8 +16,8 @@ public static class Simulation
     /// <summary>Actions that are faults are chosen less often than the ordinary ones, so runs also make progress.</summary>
     private static int Weight(ActionKind kind) => kind switch
     {
-        ActionKind.LeaderChange or ActionKind.AgentCrash or ActionKind.RelabelOut or ActionKind.BreakConnection or ActionKind.ServerFull => 1,
-        ActionKind.LateWrite or ActionKind.GarbageCollect or ActionKind.HpaScaleUp or ActionKind.HpaScaleDown or ActionKind.CreatePod => 3,
+        ActionKind.LeaderChange or ActionKind.AgentCrash or ActionKind.RelabelOut or ActionKind.BreakConnection or ActionKind.ServerFull or ActionKind.ForceDelete => 1,
+        ActionKind.LateWrite or ActionKind.GarbageCollect or ActionKind.OrphanExit or ActionKind.HpaScaleUp or ActionKind.HpaScaleDown or ActionKind.CreatePod => 3,
         ActionKind.Reconcile => 4,
         _ => 10,
     };

@@ -25,7 +25,9 @@ public sealed class GrantFollower
     private string? _grantUid;
     private long _generation;
     private bool _stopping;
+    private bool _releasing;
     private bool _measurementNeeded;
+    private int _drainAcknowledged;
 
     /// <summary>Creates the follower of the pod <paramref name="podUid"/>'s grant.</summary>
     /// <param name="podUid">The pod's UID from the downward API; grants bound to another UID are ignored.</param>
@@ -78,6 +80,11 @@ public sealed class GrantFollower
         var objectUid = grant.Metadata?.Uid ?? "";
         var generation = grant.Metadata?.Generation ?? 0;
         var sameObject = string.Equals(objectUid, _grantUid, StringComparison.Ordinal);
+        if (grant.Metadata?.DeletionTimestamp is not null)
+        {
+            return MarkedForDeletion(objectUid, generation, sameObject);
+        }
+
         if (sameObject && generation <= _generation)
         {
             // A repeat (our own status write coming back) or a stale event: nothing new was issued.
@@ -86,6 +93,7 @@ public sealed class GrantFollower
 
         _grantUid = objectUid;
         _generation = generation;
+        _releasing = false;
         var issued = Math.Clamp(grant.Spec.Limit, 0, _ceiling);
         if (!sameObject && GrantHolds.IsAcknowledged(grant))
         {
@@ -102,6 +110,7 @@ public sealed class GrantFollower
     public void GrantDeleted()
     {
         _grantUid = null;
+        _releasing = false;
         _generation = 0;
         PendingAcknowledgement = null;
 
@@ -114,11 +123,29 @@ public sealed class GrantFollower
     /// Reports what the agent could hold right now (connections admitted by the gate plus idle physical connections),
     /// counted after the gate took <see cref="Limit"/>. Acknowledges the current generation once it fits.
     /// </summary>
+    /// <remarks>
+    /// While a shrink drains, each measurement below the last one acknowledges the current generation with what could
+    /// still be held (<c>{Active, couldHold, g}</c>, above the new limit): the operator then counts that instead of
+    /// the old limit, so the connections that closed move to other pods at once rather than when the last busy one
+    /// comes back. What could be held only falls while the gate admits nothing above its limit, so each such
+    /// acknowledgement stays true.
+    /// </remarks>
     public void Measured(int couldHold)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(couldHold);
-        if (!_measurementNeeded || couldHold > Limit)
+        if (!_measurementNeeded)
         {
+            return;
+        }
+
+        if (couldHold > Limit)
+        {
+            if (HasGrant && !_stopping && !_releasing && couldHold < _drainAcknowledged)
+            {
+                _drainAcknowledged = couldHold;
+                PendingAcknowledgement = new AgentAcknowledgement(GrantPhases.Active, couldHold, _generation);
+            }
+
             return;
         }
 
@@ -163,6 +190,31 @@ public sealed class GrantFollower
         }
     }
 
+    /// <summary>
+    /// The grant is marked for deletion (its finalizer keeps it while the pod may hold connections): hold nothing, and
+    /// acknowledge the release once measured 0, so the operator can let it go. Once per grant object.
+    /// </summary>
+    private bool MarkedForDeletion(string objectUid, long generation, bool sameObject)
+    {
+        if (sameObject && _releasing)
+        {
+            return false;
+        }
+
+        _grantUid = objectUid;
+        _generation = Math.Max(sameObject ? _generation : 0, generation);
+        _releasing = true;
+        Apply(0);
+        if (!sameObject)
+        {
+            // Connections of an earlier grant may still be open: measure before the release is acknowledged.
+            _measurementNeeded = true;
+            PendingAcknowledgement = null;
+        }
+
+        return true;
+    }
+
     private void Apply(int target)
     {
         var previous = Limit;
@@ -175,14 +227,20 @@ public sealed class GrantFollower
             return;
         }
 
-        // A shrink (or a raise while an earlier shrink is still being measured): acknowledge only once it holds.
+        // A shrink (or a raise while an earlier shrink is still being measured): acknowledge only once it holds, or
+        // progressively, what could still be held as it drains below what was held before.
+        if (!_measurementNeeded)
+        {
+            _drainAcknowledged = previous;
+        }
+
         _measurementNeeded = true;
         PendingAcknowledgement = null;
     }
 
     private AgentAcknowledgement Acknowledgement()
     {
-        var phase = _stopping ? GrantPhases.Released : Limit == 0 ? GrantPhases.Waiting : GrantPhases.Active;
+        var phase = _stopping || _releasing ? GrantPhases.Released : Limit == 0 ? GrantPhases.Waiting : GrantPhases.Active;
         return new AgentAcknowledgement(phase, Limit, _generation);
     }
 }

@@ -15,23 +15,8 @@ internal static class PodStatuses
     {
         Phase = "Pending",
         QosClass = "BestEffort",
-        Conditions =
-        [
-            Condition("PodScheduled", "True", now),
-            Condition("Initialized", "True", now),
-            Condition("ContainersReady", "False", now, "ContainersNotReady"),
-            Condition("Ready", "False", now, "ContainersNotReady"),
-        ],
-        ContainerStatuses = pod.Spec?.Containers?.Select(c => new V1ContainerStatus
-        {
-            Name = c.Name,
-            Image = c.Image ?? "",
-            ImageID = "",
-            Ready = false,
-            Started = false,
-            RestartCount = 0,
-            State = new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = "ContainerCreating" } },
-        }).ToList(),
+        Conditions = Conditions(now, containersReady: false, "ContainersNotReady"),
+        ContainerStatuses = Containers(pod, ready: false, _ => new V1ContainerState { Waiting = new V1ContainerStateWaiting { Reason = "ContainerCreating" } }),
     };
 
     /// <summary>A pod whose containers all run and pass readiness.</summary>
@@ -43,24 +28,41 @@ internal static class PodStatuses
         PodIP = podIp,
         PodIPs = [new V1PodIP { Ip = podIp }],
         StartTime = now,
-        Conditions =
-        [
-            Condition("PodScheduled", "True", now),
-            Condition("Initialized", "True", now),
-            Condition("ContainersReady", "True", now),
-            Condition("Ready", "True", now),
-        ],
-        ContainerStatuses = pod.Spec?.Containers?.Select(c => new V1ContainerStatus
+        Conditions = Conditions(now, containersReady: true, null),
+        ContainerStatuses = Containers(pod, ready: true, _ => new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = now } }),
+    };
+
+    /// <summary>
+    /// A deleted pod whose containers have exited: the kubelet (1.27 and later) reports a terminal phase before it
+    /// removes the pod, so a watcher sees that nothing runs any more (a force delete shows no such status).
+    /// </summary>
+    public static V1PodStatus Terminated(V1Pod pod, DateTime now) => new()
+    {
+        Phase = "Succeeded",
+        QosClass = "BestEffort",
+        Conditions = Conditions(now, containersReady: false, "PodCompleted"),
+        ContainerStatuses = Containers(pod, ready: false, _ => new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = 0, Reason = "Completed", FinishedAt = now } }),
+    };
+
+    private static List<V1PodCondition> Conditions(DateTime now, bool containersReady, string? notReadyReason) =>
+    [
+        Condition("PodScheduled", "True", now),
+        Condition("Initialized", "True", now),
+        Condition("ContainersReady", containersReady ? "True" : "False", now, notReadyReason),
+        Condition("Ready", containersReady ? "True" : "False", now, notReadyReason),
+    ];
+
+    private static List<V1ContainerStatus>? Containers(V1Pod pod, bool ready, Func<V1Container, V1ContainerState> state) =>
+        pod.Spec?.Containers?.Select(c => new V1ContainerStatus
         {
             Name = c.Name,
             Image = c.Image ?? "",
             ImageID = "",
-            Ready = true,
-            Started = true,
+            Ready = ready,
+            Started = ready,
             RestartCount = 0,
-            State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = now } },
-        }).ToList(),
-    };
+            State = state(c),
+        }).ToList();
 
     private static V1PodCondition Condition(string type, string status, DateTime now, string? reason = null) =>
         new() { Type = type, Status = status, LastTransitionTime = now, Reason = reason };

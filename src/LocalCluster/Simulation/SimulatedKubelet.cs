@@ -52,6 +52,8 @@ internal sealed class SimulatedKubelet(IKubernetes client, WorkloadSimulatorOpti
                 return due;
             }
 
+            // As the kubelet does since 1.27: the terminal phase first, then the pod goes.
+            await PatchStatusAsync(pod, PodStatuses.Terminated(pod, clock.Now.UtcDateTime), cancellationToken).ConfigureAwait(false);
             await DeleteAsync(pod.Metadata.NamespaceProperty, pod.Metadata.Name, uid, 0, cancellationToken).ConfigureAwait(false);
             return null;
         }

@@ -15,7 +15,11 @@ public sealed record BudgetDecisionResult(
     AllocationResult Allocation,
     GrantPlan Plan,
     IReadOnlyDictionary<string, PlannedPod> Pods,
-    IReadOnlyList<string> HeldOutsideWorkloads);
+    IReadOnlyList<string> HeldOutsideWorkloads)
+{
+    /// <summary>Pods gone from the API whose grants still hold connections never released, by name (ordinal).</summary>
+    public IReadOnlyList<string> HeldByGonePods { get; init; } = [];
+}
 
 /// <summary>
 /// The decision of one reconcile, from a snapshot to a plan: which pods have a slot, the allocation, and the grant
@@ -85,9 +89,13 @@ public static class BudgetDecision
             }
         }
 
-        var plan = GrantPlanner.Plan(new PlannerInput(available, snapshot.Grants, [.. planned.Values], raisesAllowed));
+        var plan = GrantPlanner.Plan(new PlannerInput(available, snapshot.Grants, [.. planned.Values], raisesAllowed, snapshot.StoppedPods));
         outside.Sort(StringComparer.Ordinal);
-        return new BudgetDecisionResult(allocation, plan, planned, outside);
+        var gone = plan.HeldByGonePods
+            .Select(uid => GrantIdentity.PodName(snapshot.Grants.First(g => GrantIdentity.PodUid(g) == uid)))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return new BudgetDecisionResult(allocation, plan, planned, outside) { HeldByGonePods = gone };
     }
 
     /// <summary>True when the grant's agent said it is up: phase Waiting or Active.</summary>

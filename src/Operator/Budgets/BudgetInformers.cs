@@ -65,6 +65,7 @@ public sealed class BudgetInformers
         Hpas = new Informer<V2HorizontalPodAutoscaler>(
             KubernetesSources.HorizontalPodAutoscalers(client, new() { Transform = CacheTransforms.HorizontalPodAutoscaler }), scope, settings, time, logger);
 
+        Pods.AddHandler(StoppedPods.Observe);
         Budgets.Cache.AddIndexer(BudgetsByWorkload, budget => budget.Spec.Workloads.Select(w => WorkloadIndex(budget.Metadata.NamespaceProperty, w.Kind, w.Name)));
         Grants.Cache.AddIndexer(GrantsByBudget, grant =>
             grant.Metadata.Labels?.TryGetValue(ApiGroup.BudgetLabel, out var budget) == true
@@ -88,6 +89,9 @@ public sealed class BudgetInformers
 
     /// <summary>Pods.</summary>
     public Informer<V1Pod> Pods { get; }
+
+    /// <summary>The pods seen to stop (terminal phase, or deleted with every container exited).</summary>
+    public StoppedPods StoppedPods { get; } = new();
 
     /// <summary>Deployments.</summary>
     public Informer<V1Deployment> Deployments { get; }

@@ -114,6 +114,17 @@ public sealed partial class BudgetReporter
                 $"All {status.Pods} pods hold their share of {status.Available} connections ({status.PerReplica} per replica), acknowledged.", cancellationToken);
         }
 
+        foreach (var pod in status.HeldByGonePods ?? [])
+        {
+            if (old?.HeldByGonePods?.Contains(pod) != true)
+            {
+                await events.RecordAsync(budget, EventTypes.Warning, "HeldByGonePod", "ReleaseGrant",
+                    $"Pod {pod} is gone, but its agent never released the connections its grant allows (a force delete or a lost node): "
+                    + $"they stay counted until it does, or until the finalizer {ApiGroup.HoldFinalizer} is removed from its grant by hand (docs/protocol.md, Release).",
+                    cancellationToken);
+            }
+        }
+
         foreach (var (type, reason) in new[]
         {
             (BudgetConditionTypes.Overcommitted, "Allocate"),

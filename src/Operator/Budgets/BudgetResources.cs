@@ -31,6 +31,9 @@ public sealed record BudgetSnapshot(
     IReadOnlyList<ConnectionGrant> Grants,
     IReadOnlyDictionary<string, V1Pod> PodsByUid)
 {
+    /// <summary>UIDs of pods known to run no process any more (see <see cref="Planning.PlannerInput.StoppedPods"/>).</summary>
+    public IReadOnlySet<string> StoppedPods { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>The grant bound to each pod UID.</summary>
     public IReadOnlyDictionary<string, ConnectionGrant> GrantsByPodUid()
     {
@@ -101,7 +104,11 @@ public sealed class BudgetResources
             byUid[pod.Metadata.Uid] = pod;
         }
 
-        return new BudgetSnapshot(budget, workloads, Grants(ObjectKey.Of(budget)), byUid);
+        var grants = Grants(ObjectKey.Of(budget));
+        return new BudgetSnapshot(budget, workloads, grants, byUid)
+        {
+            StoppedPods = informers.StoppedPods.AmongThese(grants.Select(Planning.GrantIdentity.PodUid)),
+        };
     }
 
     /// <summary>True for a pod that may hold connections: not Succeeded and not Failed.</summary>

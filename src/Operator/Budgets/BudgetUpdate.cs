@@ -65,7 +65,7 @@ public sealed class BudgetUpdate
                 continue;
             }
 
-            Count(await DeleteAsync(grant, cancellationToken));
+            Count(await DeleteAsync(grant, delete.ReleasesHold, cancellationToken));
         }
 
         foreach (var shrink in plan.Shrinks)
@@ -125,14 +125,26 @@ public sealed class BudgetUpdate
         foreach (var grant in grantsOfBudget)
         {
             var uid = GrantIdentity.PodUid(grant);
-            if (Api.Protocol.GrantHolds.Held(grant) == 0 || (uid.Length > 0 && !await PodAliveAsync(grant, uid, cancellationToken)))
+            if (Api.Protocol.GrantHolds.Held(grant) == 0)
             {
-                await DeleteAsync(grant, cancellationToken);
+                await DeleteAsync(grant, releasesHold: true, cancellationToken);
                 continue;
             }
 
             draining++;
-            if (grant.Spec.Limit > 0)
+            if (uid.Length > 0 && !await PodAliveAsync(grant, uid, cancellationToken))
+            {
+                // Marked for deletion: its agent, if the process still runs (a force-deleted pod), releases; the grant
+                // goes once it acknowledged 0.
+                if (grant.Metadata.DeletionTimestamp is null)
+                {
+                    await DeleteAsync(grant, releasesHold: false, cancellationToken);
+                }
+
+                continue;
+            }
+
+            if (grant.Spec.Limit > 0 && grant.Metadata.DeletionTimestamp is null)
             {
                 await PatchAsync(grant, new { spec = new { limit = 0, hold = Api.Protocol.GrantHolds.HoldWith(grant, 0) } }, cancellationToken);
             }
@@ -153,6 +165,9 @@ public sealed class BudgetUpdate
             {
                 Name = ApiGroup.GrantName(pod.Metadata.Name, budget.Metadata.Name),
                 NamespaceProperty = budget.Metadata.NamespaceProperty,
+
+                // The grant, and so its hold, outlives a force-deleted pod until the operator knows it holds nothing.
+                Finalizers = [ApiGroup.HoldFinalizer],
                 Labels = new Dictionary<string, string>
                 {
                     [ApiGroup.BudgetLabel] = LabelValues.Fit(budget.Metadata.Name),
@@ -253,16 +268,44 @@ public sealed class BudgetUpdate
         return pods.Items.Any(pod => BudgetDecision.IsSamePodAlive(pod, podUid));
     }
 
-    private async Task<bool?> DeleteAsync(ConnectionGrant grant, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deletes a grant: with <paramref name="releasesHold"/> (its pod holds nothing) the hold finalizer is removed first,
+    /// so the grant goes; otherwise the delete marks it and it stays counted until its agent releases. A grant already
+    /// marked is only released.
+    /// </summary>
+    private async Task<bool?> DeleteAsync(ConnectionGrant grant, bool releasesHold, CancellationToken cancellationToken)
     {
+        if (releasesHold && grant.Metadata.Finalizers?.Contains(ApiGroup.HoldFinalizer) == true)
+        {
+            var remaining = grant.Metadata.Finalizers.Where(f => f != ApiGroup.HoldFinalizer).ToList();
+            var (landed, released) = await PatchAsync(grant, new { metadata = new { finalizers = remaining } }, cancellationToken);
+            if (landed != true || grant.Metadata.DeletionTimestamp is not null)
+            {
+                return landed;
+            }
+
+            grant = released!;
+        }
+        else if (grant.Metadata.DeletionTimestamp is not null)
+        {
+            return null;
+        }
+
         var options = new V1DeleteOptions
         {
             Preconditions = new V1Preconditions { Uid = grant.Metadata.Uid, ResourceVersion = grant.Metadata.ResourceVersion },
         };
         try
         {
-            await client.CustomObjects.DeleteNamespacedCustomObjectAsync(
+            var answer = await client.CustomObjects.DeleteNamespacedCustomObjectAsync<ConnectionGrant>(
                 ApiGroup.Group, ApiGroup.Version, grant.Metadata.NamespaceProperty, ApiGroup.GrantPlural, grant.Metadata.Name, options, cancellationToken: cancellationToken);
+            if (answer?.Metadata?.DeletionTimestamp is not null && answer.Metadata.Finalizers is { Count: > 0 })
+            {
+                // Held by a finalizer: the server answers with the grant as marked; the next plan counts it so.
+                grants.WriteThrough(answer);
+                metrics.GrantWritten("delete");
+                return true;
+            }
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {

@@ -13,7 +13,7 @@ public static class CacheTransforms
 {
     /// <summary>
     /// A pod as the budget controller reads it: identity, labels, owners, deletion, phase, the
-    /// Ready condition and each container's started/ready flags.
+    /// Ready condition and each container's started/ready flags and whether it exited.
     /// </summary>
     public static V1Pod Pod(V1Pod pod)
     {
@@ -32,7 +32,15 @@ public static class CacheTransforms
                         .Select(c => new V1PodCondition { Type = c.Type, Status = c.Status, LastTransitionTime = c.LastTransitionTime })
                         .ToList(),
                     ContainerStatuses = status.ContainerStatuses?
-                        .Select(c => new V1ContainerStatus { Name = c.Name, Ready = c.Ready, Started = c.Started })
+                        .Select(c => new V1ContainerStatus
+                        {
+                            Name = c.Name,
+                            Ready = c.Ready,
+                            Started = c.Started,
+
+                            // Only whether it has exited: a deleted pod whose containers all exited holds nothing.
+                            State = c.State?.Terminated is { } exited ? new V1ContainerState { Terminated = new V1ContainerStateTerminated { ExitCode = exited.ExitCode } } : null,
+                        })
                         .ToList(),
                 },
         };

@@ -278,8 +278,10 @@ public sealed partial class Informer<T> : IInformer
 
                     break;
                 case WatchEventType.Deleted:
-                    var old = Cache.Remove(ObjectKey.Of(obj));
-                    Notify(old ?? obj, null);
+                    // The handlers get the object as the event carries it: its final state (a pod that left the
+                    // field selector shows the phase it left for), not the cached one.
+                    Cache.Remove(ObjectKey.Of(obj));
+                    Notify(obj, null);
                     break;
                 case WatchEventType.Bookmark:
                 default:

@@ -16,10 +16,14 @@ public enum DeleteReason
     Released,
 }
 
-/// <summary>A grant to delete.</summary>
+/// <summary>A grant to delete (or, when it is marked for deletion already, to release).</summary>
 /// <param name="PodUid">The pod the grant is bound to.</param>
 /// <param name="Reason">Why: a gone pod must be confirmed first.</param>
-public sealed record GrantDelete(string PodUid, DeleteReason Reason);
+/// <param name="ReleasesHold">
+/// The pod holds nothing (acknowledged 0, or known to have stopped): the writer removes the hold finalizer too, so the
+/// grant goes. Otherwise the delete only marks the grant, which stays counted until its agent releases.
+/// </param>
+public sealed record GrantDelete(string PodUid, DeleteReason Reason, bool ReleasesHold = false);
 
 /// <summary>What <see cref="GrantPlanner.Plan"/> decided for one reconcile, in the order the writes go out.</summary>
 /// <param name="Deletes">Grants to delete (pod gone, or released and without a target). Ordinal by pod UID.</param>
@@ -44,6 +48,12 @@ public sealed record GrantPlan(
     bool Settled,
     bool RaisesWithheld)
 {
+    /// <summary>
+    /// Pods gone from the API (by UID) whose grants still hold connections their agents never released: counted until
+    /// released. Ordinal.
+    /// </summary>
+    public IReadOnlyList<string> HeldByGonePods { get; init; } = [];
+
     /// <summary>True when the plan writes nothing.</summary>
     public bool IsEmpty => Deletes.Count == 0 && Creates.Count == 0 && Shrinks.Count == 0 && Raises.Count == 0;
 

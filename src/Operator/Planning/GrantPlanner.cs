@@ -8,11 +8,17 @@ namespace PoolOperator.Operator.Planning;
 /// <param name="Grants">Every grant of the budget, whatever its pod: with a target, without, gone or unknown.</param>
 /// <param name="Pods">The pods known to exist that the budget cares about: its workloads' pods and the pods of its grants.</param>
 /// <param name="RaisesAllowed">False while the server limits are stale, drift is reported or the term has not fenced.</param>
+/// <param name="StoppedPods">
+/// UIDs of pods known to run no process any more (seen in phase Succeeded or Failed, or being deleted with every
+/// container terminated): their grants hold nothing, whatever the grant says. Evidence only relaxes: a pod not in
+/// this set (an operator that restarted and never saw it stop) is counted at its grant's hold.
+/// </param>
 public sealed record PlannerInput(
     int Available,
     IReadOnlyList<ConnectionGrant> Grants,
     IReadOnlyList<PlannedPod> Pods,
-    bool RaisesAllowed = true);
+    bool RaisesAllowed = true,
+    IReadOnlySet<string>? StoppedPods = null);
 
 /// <summary>
 /// Moves the grants towards their targets without ever breaking the invariant
@@ -23,6 +29,10 @@ public sealed record PlannerInput(
 /// <remarks>
 /// <para><b>Delete</b> a grant only when its pod (by UID) is not known to exist (the writer confirms with a live
 /// read), or when its pod gets no grant any more (Terminating, outside the workloads) and holds nothing.</para>
+/// <para><b>Release</b>: every grant carries <see cref="ApiGroup.HoldFinalizer"/>, so a deleted grant (by this
+/// operator, the garbage collector after a force-deleted pod, or a person) stays, marked for deletion and counted,
+/// until its pod holds nothing: its agent acknowledged 0, or the pod is known to have stopped. Then the finalizer is
+/// removed (<see cref="GrantDelete.ReleasesHold"/>). A grant marked for deletion is never written otherwise.</para>
 /// <para><b>Create</b> a grant at limit 0 for every pod of the workloads that has none, unless a grant of the same
 /// name (an earlier pod of that name) still exists: it goes first.</para>
 /// <para><b>Shrink first.</b> A limit above the pod's target is lowered at once (a pod without a slot targets 0; a
@@ -55,15 +65,25 @@ public static class GrantPlanner
             pods[pod.Uid] = pod;
         }
 
+        var stopped = input.StoppedPods ?? new HashSet<string>(StringComparer.Ordinal);
+        int HeldBy(ConnectionGrant grant) => stopped.Contains(GrantIdentity.PodUid(grant)) ? 0 : GrantHolds.Held(grant);
+
         var grants = new Dictionary<string, ConnectionGrant>(StringComparer.Ordinal);
+        var releasing = new List<ConnectionGrant>();
         var namesTaken = new HashSet<string>(StringComparer.Ordinal);
         long held = 0;
         foreach (var grant in input.Grants.OrderBy(GrantIdentity.PodUid, StringComparer.Ordinal))
         {
             var uid = GrantIdentity.PodUid(grant);
-            var podHeld = GrantHolds.Held(grant);
-            held += podHeld;
+            held += HeldBy(grant);
             namesTaken.Add(GrantIdentity.PodName(grant));
+            if (grant.Metadata?.DeletionTimestamp is not null)
+            {
+                // Marked for deletion: counted until released, never written otherwise; the pod gets a new grant
+                // (of the same name) only after this one is gone.
+                releasing.Add(grant);
+                continue;
+            }
 
             // A second grant bound to one UID (never written by the operator) is counted, never touched.
             grants.TryAdd(uid, grant);
@@ -76,6 +96,20 @@ public static class GrantPlanner
         var targets = GrantDamping.Damp(slotTargets, currentLimits);
 
         var deletes = new List<GrantDelete>();
+        var heldByGonePods = new List<string>();
+        foreach (var grant in releasing)
+        {
+            var uid = GrantIdentity.PodUid(grant);
+            if (HeldBy(grant) == 0)
+            {
+                deletes.Add(new GrantDelete(uid, DeleteReason.Released, ReleasesHold: true));
+            }
+            else if (!pods.ContainsKey(uid))
+            {
+                heldByGonePods.Add(uid);
+            }
+        }
+
         var shrinks = new List<GrantWrite>();
         var limits = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var (uid, grant) in grants)
@@ -87,7 +121,20 @@ public static class GrantPlanner
 
             if (!pods.TryGetValue(uid, out var pod))
             {
-                deletes.Add(new GrantDelete(uid, DeleteReason.PodGone));
+                // The delete marks the grant (its agent, if it still runs, releases); the hold goes only with it.
+                deletes.Add(new GrantDelete(uid, DeleteReason.PodGone, ReleasesHold: HeldBy(grant) == 0));
+                if (HeldBy(grant) > 0)
+                {
+                    heldByGonePods.Add(uid);
+                }
+
+                continue;
+            }
+
+            if (stopped.Contains(uid))
+            {
+                // The pod runs no process: nothing is held, whatever the grant says.
+                deletes.Add(new GrantDelete(uid, DeleteReason.Released, ReleasesHold: true));
                 continue;
             }
 
@@ -109,7 +156,7 @@ public static class GrantPlanner
             }
             else if (pod.Standing != PodStanding.InWorkloads && limit == 0 && GrantHolds.Held(grant) == 0)
             {
-                deletes.Add(new GrantDelete(uid, DeleteReason.Released));
+                deletes.Add(new GrantDelete(uid, DeleteReason.Released, ReleasesHold: true));
             }
         }
 
@@ -151,6 +198,8 @@ public static class GrantPlanner
         var settled = deletes.Count == 0 && creates.Count == 0 && shrinks.Count == 0 && raises.Count == 0
             && targets.All(t => grants.TryGetValue(t.Key, out var g) && g.Spec.Limit == t.Value
                 && GrantHolds.IsAcknowledged(g) && g.Status?.AppliedLimit == t.Value);
-        return new GrantPlan(deletes, creates, shrinks, raises, targets, held, free, overBudget, settled, withheld);
+        deletes.Sort((a, b) => StringComparer.Ordinal.Compare(a.PodUid, b.PodUid));
+        heldByGonePods.Sort(StringComparer.Ordinal);
+        return new GrantPlan(deletes, creates, shrinks, raises, targets, held, free, overBudget, settled, withheld) { HeldByGonePods = heldByGonePods };
     }
 }

@@ -47,12 +47,31 @@ public sealed class GrantFollowerTests
         Assert.True(follower.MeasurementNeeded);
         Assert.Null(follower.PendingAcknowledgement);
 
+        // Draining: what could still be held is acknowledged as it falls, never the new limit before it holds.
+        follower.Measured(10);
+        Assert.Null(follower.PendingAcknowledgement);
+        follower.Measured(7);
+        Assert.Equal(new AgentAcknowledgement(GrantPhases.Active, 7, 2), follower.PendingAcknowledgement);
+        Assert.True(follower.MeasurementNeeded);
+        follower.Written(follower.PendingAcknowledgement!);
         follower.Measured(7);
         Assert.Null(follower.PendingAcknowledgement);
 
         follower.Measured(4);
         Assert.False(follower.MeasurementNeeded);
         Assert.Equal(new AgentAcknowledgement(GrantPhases.Active, 4, 2), follower.PendingAcknowledgement);
+    }
+
+    [Fact]
+    public void A_stopping_agent_acknowledges_nothing_but_the_release()
+    {
+        var follower = Following(limit: 6, generation: 1);
+        follower.Stop();
+
+        follower.Measured(3);
+        Assert.Null(follower.PendingAcknowledgement);
+        follower.Measured(0);
+        Assert.Equal(new AgentAcknowledgement(GrantPhases.Released, 0, 1), follower.PendingAcknowledgement);
     }
 
     [Fact]
@@ -92,8 +111,9 @@ public sealed class GrantFollowerTests
         Assert.True(follower.MeasurementNeeded);
         Assert.Null(follower.PendingAcknowledgement);
 
+        // 9 is below the 10 held before the shrink: acknowledged as what could still be held, for the newest generation.
         follower.Measured(9);
-        Assert.Null(follower.PendingAcknowledgement);
+        Assert.Equal(new AgentAcknowledgement(GrantPhases.Active, 9, 3), follower.PendingAcknowledgement);
         follower.Measured(8);
         Assert.Equal(new AgentAcknowledgement(GrantPhases.Active, 8, 3), follower.PendingAcknowledgement);
     }
@@ -188,6 +208,47 @@ public sealed class GrantFollowerTests
 
         Assert.Equal(5, follower.Limit);
         Assert.Equal(new AgentAcknowledgement(GrantPhases.Active, 5, 1), follower.PendingAcknowledgement);
+    }
+
+    [Fact]
+    public void A_grant_marked_for_deletion_closes_the_gate_and_is_released_once_measured_0_and_only_once()
+    {
+        var follower = Following(limit: 5, generation: 3);
+        var marked = MarkedForDeletion(Grants.Issued(generation: 3, limit: 5));
+
+        Assert.True(follower.Observe(marked));
+        Assert.Equal(0, follower.Limit);
+        Assert.True(follower.MeasurementNeeded);
+        Assert.Null(follower.PendingAcknowledgement);
+
+        follower.Measured(1);
+        Assert.Null(follower.PendingAcknowledgement);
+        follower.Measured(0);
+        var released = new AgentAcknowledgement(GrantPhases.Released, 0, 3);
+        Assert.Equal(released, follower.PendingAcknowledgement);
+        follower.Written(released);
+
+        Assert.False(follower.Observe(marked));
+        Assert.Null(follower.PendingAcknowledgement);
+    }
+
+    [Fact]
+    public void An_agent_that_starts_under_a_grant_marked_for_deletion_holds_nothing_and_releases_it()
+    {
+        var follower = new GrantFollower(Grants.PodUid);
+        var marked = MarkedForDeletion(Grants.Issued(generation: 2, limit: 5));
+
+        Assert.True(follower.Observe(marked));
+        Assert.Equal(0, follower.Limit);
+        follower.Measured(0);
+        Assert.Equal(new AgentAcknowledgement(GrantPhases.Released, 0, 2), follower.PendingAcknowledgement);
+        Assert.False(follower.HasApplied);
+    }
+
+    private static ConnectionGrant MarkedForDeletion(ConnectionGrant grant)
+    {
+        grant.Metadata.DeletionTimestamp = new DateTime(2026, 12, 1, 10, 0, 0, DateTimeKind.Utc);
+        return grant;
     }
 
     private static GrantFollower Following(int limit, long generation)

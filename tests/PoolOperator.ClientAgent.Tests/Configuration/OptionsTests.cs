@@ -28,7 +28,9 @@ public sealed class OptionsTests
             MinIdleConnections = 2,
             ConnectionIdleLifetime = TimeSpan.FromSeconds(90),
             ConnectionLifetime = TimeSpan.FromMinutes(30),
-            BudgetName = "orders-db",
+
+            // A name no other test uses: pool names are unique per process, and tests run in parallel.
+            BudgetName = "options-map",
         };
         await using var first = new BudgetedDataSourceBuilder("Host=127.0.0.1;Maximum Pool Size=7", options).Build();
         await using var second = new BudgetedDataSourceBuilder("Host=127.0.0.1", options).Build();
@@ -39,7 +41,7 @@ public sealed class OptionsTests
         Assert.Equal(90, settings.ConnectionIdleLifetime);
         Assert.Equal(1800, settings.ConnectionLifetime);
         Assert.Equal(3, first.Limit);
-        Assert.Equal("pooloperator/orders-db", first.PoolName);
+        Assert.Equal("pooloperator/options-map", first.PoolName);
         Assert.NotEqual(first.PoolName, second.PoolName);
     }
 

@@ -65,9 +65,12 @@ public sealed class GrantAgentTests(PostgresFixture postgres)
         var shrunk = await cluster.SetLimitAsync("api-1", limit: 3);
         await Eventually.TrueAsync(() => dataSource.Limit == 3, "the gate lowered to 3");
         await Task.Delay(TimeSpan.FromMilliseconds(500));
+        // While the 6 are busy the agent acknowledges what it could still hold (never the new 3): 6, or a little
+        // more with idle connections not closed yet, and at most the 8 held before.
         var whileHeld = await cluster.GetGrantAsync("api-1");
-        Assert.Equal(8, whileHeld.Status!.AppliedLimit);
-        Assert.Equal(8, PoolOperator.Api.Protocol.GrantHolds.Held(whileHeld));
+        Assert.InRange(whileHeld.Status!.AppliedLimit ?? -1, 6, 8);
+        Assert.Equal(whileHeld.Status.AppliedLimit, PoolOperator.Api.Protocol.GrantHolds.Held(whileHeld));
+        Assert.True(dataSource.Stats().Physical <= whileHeld.Status.AppliedLimit, "acknowledged less than it could hold");
 
         foreach (var connection in held)
         {
@@ -203,16 +206,21 @@ public sealed class GrantAgentTests(PostgresFixture postgres)
 
         outage.Failing = false;
         await Task.Delay(TimeSpan.FromMilliseconds(500));
+        // 9 connections are open: the shrink to 6 is not acknowledged, but what could still be held is, for the
+        // newest generation (written once the outage ended, nothing lost).
         var whileHeld = await cluster.GetGrantAsync("api-n");
-        Assert.True(whileHeld.Status!.ObservedGeneration < shrunk.Metadata.Generation, "9 connections are open: the shrink to 6 must not be acknowledged.");
-        Assert.Equal(12, PoolOperator.Api.Protocol.GrantHolds.Held(whileHeld));
+        Assert.Equal(shrunk.Metadata.Generation, whileHeld.Status!.ObservedGeneration);
+        Assert.InRange(whileHeld.Status.AppliedLimit ?? -1, 9, 11);
+        Assert.Equal(whileHeld.Status.AppliedLimit, PoolOperator.Api.Protocol.GrantHolds.Held(whileHeld));
 
         foreach (var connection in held)
         {
             await connection.DisposeAsync();
         }
 
-        await Eventually.TrueAsync(async () => (await cluster.GetGrantAsync("api-n")).Status?.ObservedGeneration == shrunk.Metadata.Generation, "the newest generation acknowledged");
+        await Eventually.TrueAsync(
+            async () => (await cluster.GetGrantAsync("api-n")).Status is { } status && status.ObservedGeneration == shrunk.Metadata.Generation && status.AppliedLimit == 6,
+            "the newest generation acknowledged at its limit");
         var final = await cluster.GetGrantAsync("api-n");
         Assert.Equal(6, final.Status!.AppliedLimit);
         Assert.Equal(GrantPhases.Active, final.Status.Phase);

@@ -68,6 +68,18 @@ internal sealed class GrantOperator : IAsyncDisposable
             ApiGroup.Group, ApiGroup.Version, ConformanceCluster.Namespace, ApiGroup.GrantPlural, Name);
     }
 
+    /// <summary>Puts the operator's finalizer on the grant, as the operator creates every grant.</summary>
+    public async Task<ConnectionGrant> AddFinalizerAsync() =>
+        await _client.CustomObjects.PatchNamespacedCustomObjectAsync<ConnectionGrant>(
+            new V1Patch(new { metadata = new { finalizers = new[] { ApiGroup.HoldFinalizer } } }, V1Patch.PatchType.MergePatch),
+            ApiGroup.Group, ApiGroup.Version, ConformanceCluster.Namespace, ApiGroup.GrantPlural, Name);
+
+    /// <summary>Removes every finalizer, as the operator does once the pod holds nothing; the grant then goes.</summary>
+    public async Task RemoveFinalizersAsync() =>
+        await _client.CustomObjects.PatchNamespacedCustomObjectAsync<ConnectionGrant>(
+            new V1Patch(new { metadata = new { finalizers = Array.Empty<string>() } }, V1Patch.PatchType.MergePatch),
+            ApiGroup.Group, ApiGroup.Version, ConformanceCluster.Namespace, ApiGroup.GrantPlural, Name);
+
     public async Task<ConnectionGrant> GetAsync() =>
         await _client.CustomObjects.GetNamespacedCustomObjectAsync<ConnectionGrant>(
             ApiGroup.Group, ApiGroup.Version, ConformanceCluster.Namespace, ApiGroup.GrantPlural, Name);

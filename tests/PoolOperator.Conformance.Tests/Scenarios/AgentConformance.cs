@@ -64,7 +64,12 @@ public sealed class AgentConformance(ConformanceCluster cluster)
         var shrink = await pod.Grant.SetLimitAsync(2);
         await NotAcknowledgedWhileBusyAsync(pod, shrink.Metadata.Generation!.Value, busy: 4);
 
-        await pod.Agent.ReleaseAsync(2);
+        // One comes back: the agent closes it and acknowledges the 3 it could still hold, for the shrink's generation.
+        await pod.Agent.ReleaseAsync(1);
+        await pod.Grant.AcknowledgedAsync(GrantPhases.Active, 3, pod.Agent);
+        Assert.True(await pod.BackendsAsync() <= 3, "acknowledged 3 with more backends open");
+
+        await pod.Agent.ReleaseAsync(1);
         await pod.Grant.AcknowledgedAsync(GrantPhases.Active, 2, pod.Agent);
         Assert.True(await pod.BackendsAsync() <= 2, "acknowledged 2 with more backends open");
         await pod.Agent.HoldAsync(1);
@@ -106,6 +111,37 @@ public sealed class AgentConformance(ConformanceCluster cluster)
         await Eventually.TrueAsync(async () => await pod.BackendsAsync() == 0, () => $"{pod.Name} closed everything after its grant was deleted. Its log:{Environment.NewLine}{pod.Agent.Log}");
         await pod.Agent.HoldAsync(1);
         await pod.NeverAboveAsync(0);
+    }
+
+    /// <summary>
+    /// Step 6, with the operator's finalizer: the deleted grant stays, marked. The agent holds nothing, lets the work in
+    /// flight finish, closes everything, and only then writes {Released, 0}, which is what lets the operator release it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Agents))]
+    public async Task GrantMarkedForDeletion(string agent)
+    {
+        await using var pod = await StartPodAsync(agent);
+        await pod.ActiveAsync(3);
+        await pod.Grant.AddFinalizerAsync();
+        await pod.HoldBusyAsync(2);
+
+        await pod.Grant.DeleteAsync();
+        for (var sample = 0; sample < 6; sample++)
+        {
+            var grant = await pod.Grant.GetAsync();
+            Assert.NotNull(grant.Metadata.DeletionTimestamp);
+            Assert.False(grant.Status?.Phase == GrantPhases.Released, "released while two connections were still in use");
+            await Task.Delay(50);
+        }
+
+        await pod.Agent.ReleaseAsync(2);
+        await pod.Grant.AcknowledgedAsync(GrantPhases.Released, 0, pod.Agent);
+        Assert.Equal(0, await pod.Agent.HeldAsync());
+        await Eventually.TrueAsync(async () => await pod.BackendsAsync() == 0, () => $"{pod.Name}'s backends are gone after its release");
+        await pod.Agent.HoldAsync(1);
+        await pod.NeverAboveAsync(0);
+        await pod.Grant.RemoveFinalizersAsync();
     }
 
     /// <summary>Step 7: without the API the last limit stays; once back, the agent re-lists and answers what was issued meanwhile.</summary>

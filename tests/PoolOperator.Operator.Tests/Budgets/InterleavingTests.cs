@@ -69,9 +69,11 @@ public sealed class InterleavingTests(ITestOutputHelper output)
         await cluster.CreateBudgetAsync(TestCluster.Budget(Budget, maxConnections: 20, reserved: 0, TestCluster.Workload("api"), TestCluster.Workload("worker")));
         await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 10, ["worker-a"] = 10 }, "two pods share 20");
 
-        var budget = await cluster.GetBudgetAsync(Budget);
-        budget.Spec.Workloads = [TestCluster.Workload("api")];
-        await cluster.Client.CustomObjects.ReplaceNamespacedCustomObjectAsync(budget, ApiGroup.Group, ApiGroup.Version, TestCluster.Ns, ApiGroup.BudgetPlural, Budget);
+        // A merge patch of the spec: a read-modify-write replace would race the operator's status writes (409).
+        var workloads = new { spec = new { workloads = new[] { TestCluster.Workload("api") } } };
+        await cluster.Client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new k8s.Models.V1Patch(k8s.KubernetesJson.Serialize(workloads), k8s.Models.V1Patch.PatchType.MergePatch),
+            ApiGroup.Group, ApiGroup.Version, TestCluster.Ns, ApiGroup.BudgetPlural, Budget);
 
         var after = await Eventually.ValueAsync(
             () => cluster.GetBudgetAsync(Budget),
@@ -85,6 +87,56 @@ public sealed class InterleavingTests(ITestOutputHelper output)
         // Once worker-a stops, its share goes to api-a.
         await cluster.RemovePodAsync("worker-a");
         await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 20 }, "api-a gets the share worker-a held");
+        recorder.AssertHeld();
+    }
+
+    /// <summary>
+    /// Issue 10 (8). A force-deleted pod (a lost node) may keep running and holding its connections; the garbage
+    /// collector deletes its grant some time after the pod object. The finalizer keeps the grant, marked and counted,
+    /// until the agent acknowledges the release; a pod ended by its kubelet (terminal phase) is released at once.
+    /// </summary>
+    [Fact]
+    public async Task A_force_deleted_pod_keeps_its_share_counted_until_its_agent_releases_it()
+    {
+        await using var cluster = await TestCluster.StartAsync(output);
+        await cluster.CreateDeploymentAsync("api", replicas: 3);
+        foreach (var pod in new[] { "api-a", "api-b", "api-c" })
+        {
+            await cluster.CreatePodAsync("api", pod);
+        }
+
+        await using var recorder = await InvariantRecorder.StartAsync(cluster.Client, TestCluster.Ns, Budget, available: 30);
+        await using var agents = await GrantAgents.StartAsync(cluster.Client, TestCluster.Ns);
+        await using var op = await cluster.StartOperatorAsync();
+        await cluster.CreateBudgetAsync(TestCluster.Budget(Budget, maxConnections: 30, reserved: 0, TestCluster.Workload("api")));
+        await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 10, ["api-b"] = 10, ["api-c"] = 10 }, "three pods share 30");
+        Assert.All(await cluster.GrantsAsync(Budget), g => Assert.Contains(ApiGroup.HoldFinalizer, g.Metadata.Finalizers));
+
+        // api-b's node is lost: the pod is force-deleted while its process still holds 10 and cannot answer.
+        agents.HeldBack = name => name.StartsWith("api-b.", StringComparison.Ordinal);
+        await cluster.ForceDeletePodAsync("api-b");
+        var marked = await Eventually.ValueAsync(
+            () => cluster.GetBudgetAsync(Budget),
+            b => b.Status?.HeldByGonePods?.SequenceEqual(["api-b"]) == true,
+            "api-b is listed as gone but holding");
+        Assert.Equal(30, marked.Status!.Held);
+        var held = (await cluster.GrantsAsync(Budget)).Single(g => g.Spec.PodName == "api-b");
+        Assert.NotNull(held.Metadata.DeletionTimestamp);
+        Assert.Equal(20, (await cluster.GrantsAsync(Budget)).Where(g => g.Spec.PodName != "api-b").Sum(g => g.Spec.Limit));
+        await Eventually.TrueAsync(
+            async () => (await cluster.EventsAboutAsync(Budget)).Any(e => e.Reason == "HeldByGonePod" && e.Note.Contains("api-b", StringComparison.Ordinal)),
+            "a warning names api-b");
+
+        // The process answers (the node is back, or its agent saw the mark): it releases, the finalizer goes, and
+        // the share moves.
+        agents.Release();
+        await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 15, ["api-c"] = 15 }, "api-b's share moves once it is released");
+        Assert.DoesNotContain(await cluster.GrantsAsync(Budget), g => g.Spec.PodName == "api-b");
+
+        // A pod its kubelet ended (terminal phase, then removed) holds nothing: no acknowledgement is needed.
+        agents.HeldBack = name => name.StartsWith("api-c.", StringComparison.Ordinal);
+        await cluster.RemovePodAsync("api-c");
+        await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 30 }, "api-c's share moves without its agent");
         recorder.AssertHeld();
     }
 

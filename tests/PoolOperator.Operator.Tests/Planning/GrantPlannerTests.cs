@@ -68,7 +68,51 @@ public sealed class GrantPlannerTests
         Assert.Empty(unacknowledged.Deletes);
 
         var released = GrantPlanner.Plan(new PlannerInput(10, [Grant("t", 0, 6, 3, (GrantPhases.Released, 0, 3))], [NoSlot("t", PodStanding.Terminating)]));
-        Assert.Equal(new GrantDelete("t", DeleteReason.Released), Assert.Single(released.Deletes));
+        Assert.Equal(new GrantDelete("t", DeleteReason.Released, ReleasesHold: true), Assert.Single(released.Deletes));
+    }
+
+    [Fact]
+    public void A_grant_marked_for_deletion_stays_counted_until_its_agent_releases_and_is_never_written()
+    {
+        // Force-deleted pod "gone": the garbage collector (or the operator) deleted its grant, the finalizer keeps it.
+        var holding = GrantPlanner.Plan(new PlannerInput(10, [Marked(Acked("gone", 7)), Acked("a", 0)], [Slot("a", 10)]));
+        Assert.Equal(7, holding.Held);
+        Assert.Equal(new GrantWrite("a", 3, 3), Assert.Single(holding.Raises));
+        Assert.Empty(holding.Deletes);
+        Assert.Empty(holding.Shrinks);
+        Assert.Equal(["gone"], holding.HeldByGonePods);
+
+        var released = GrantPlanner.Plan(new PlannerInput(10, [Marked(Grant("gone", 7, 7, 2, (GrantPhases.Released, 0, 2))), Acked("a", 3)], [Slot("a", 10)]));
+        Assert.Equal(new GrantDelete("gone", DeleteReason.Released, ReleasesHold: true), Assert.Single(released.Deletes));
+        Assert.Empty(released.HeldByGonePods);
+        Assert.Equal(new GrantWrite("a", 10, 10), Assert.Single(released.Raises));
+    }
+
+    [Fact]
+    public void A_live_pod_whose_grant_is_marked_gets_no_new_grant_until_the_old_one_is_released()
+    {
+        var plan = GrantPlanner.Plan(new PlannerInput(10, [Marked(Acked("a", 4))], [Slot("a", 10)]));
+
+        Assert.Empty(plan.Creates);
+        Assert.Empty(plan.Raises);
+        Assert.Empty(plan.HeldByGonePods);
+        Assert.False(plan.Settled);
+    }
+
+    [Fact]
+    public void A_pod_seen_to_stop_holds_nothing_whatever_its_grant_says()
+    {
+        // "s" stopped (terminal phase) with an unacknowledged raise to 7: its agent will never answer.
+        var stopped = new HashSet<string>(StringComparer.Ordinal) { "s" };
+        var plan = GrantPlanner.Plan(new PlannerInput(10, [Grant("s", 7, 7, 3, (GrantPhases.Active, 3, 2)), Acked("a", 3)], [Slot("a", 10)], StoppedPods: stopped));
+
+        Assert.Equal(new GrantDelete("s", DeleteReason.PodGone, ReleasesHold: true), Assert.Single(plan.Deletes));
+        Assert.Equal(3, plan.Held);
+        Assert.Equal(new GrantWrite("a", 10, 10), Assert.Single(plan.Raises));
+
+        var unseen = GrantPlanner.Plan(new PlannerInput(10, [Grant("s", 7, 7, 3, (GrantPhases.Active, 3, 2)), Acked("a", 3)], [Slot("a", 10)]));
+        Assert.Equal(new GrantDelete("s", DeleteReason.PodGone, ReleasesHold: false), Assert.Single(unseen.Deletes));
+        Assert.Empty(unseen.Raises);
     }
 
     [Fact]
@@ -76,7 +120,7 @@ public sealed class GrantPlannerTests
     {
         var plan = GrantPlanner.Plan(new PlannerInput(10, [Acked("gone", 7), Acked("a", 0)], [Slot("a", 10)]));
 
-        Assert.Equal(new GrantDelete("gone", DeleteReason.PodGone), Assert.Single(plan.Deletes));
+        Assert.Equal(new GrantDelete("gone", DeleteReason.PodGone, ReleasesHold: false), Assert.Single(plan.Deletes));
         Assert.Equal(new GrantWrite("a", 3, 3), Assert.Single(plan.Raises));
     }
 
@@ -89,7 +133,7 @@ public sealed class GrantPlannerTests
         var plan = GrantPlanner.Plan(new PlannerInput(10, [old], [new PlannedPod("new-uid", "web-0", PodStanding.InWorkloads, null)]));
 
         Assert.Empty(plan.Creates);
-        Assert.Equal(new GrantDelete("old-uid", DeleteReason.PodGone), Assert.Single(plan.Deletes));
+        Assert.Equal(new GrantDelete("old-uid", DeleteReason.PodGone, ReleasesHold: false), Assert.Single(plan.Deletes));
 
         var after = GrantPlanner.Plan(new PlannerInput(10, [], [new PlannedPod("new-uid", "web-0", PodStanding.InWorkloads, null)]));
         Assert.Equal(["new-uid"], after.Creates);

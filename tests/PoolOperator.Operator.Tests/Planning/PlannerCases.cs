@@ -19,6 +19,14 @@ internal static class PlannerCases
     public static ConnectionGrant Acked(string pod, int limit, long generation = 2) =>
         Grant(pod, limit, limit, generation, (limit == 0 ? GrantPhases.Waiting : GrantPhases.Active, limit, generation));
 
+    /// <summary>The grant as the API server keeps it once deleted: marked, held by the operator's finalizer.</summary>
+    public static ConnectionGrant Marked(ConnectionGrant grant)
+    {
+        grant.Metadata.DeletionTimestamp = new DateTime(2026, 12, 1, 10, 0, 0, DateTimeKind.Utc);
+        grant.Metadata.Finalizers = [ApiGroup.HoldFinalizer];
+        return grant;
+    }
+
     /// <summary>A pod of the workloads with a slot and a target.</summary>
     public static PlannedPod Slot(string pod, int target) => new(pod, pod, PodStanding.InWorkloads, target);
 

@@ -178,8 +178,21 @@ internal sealed class TestCluster : IAsyncDisposable
     public Task TerminatePodAsync(string name) =>
         Client.CoreV1.DeleteNamespacedPodAsync(name, Ns, gracePeriodSeconds: 600);
 
-    /// <summary>Ends a pod at once (as the kubelet does when its containers have exited).</summary>
-    public Task RemovePodAsync(string name) =>
+    /// <summary>
+    /// Ends a pod as the kubelet does once its containers have exited: it reports the terminal phase, then removes
+    /// the pod object.
+    /// </summary>
+    public async Task RemovePodAsync(string name)
+    {
+        await Client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(new { status = new { phase = "Failed" } }, V1Patch.PatchType.MergePatch), name, Ns);
+        await Client.CoreV1.DeleteNamespacedPodAsync(name, Ns, gracePeriodSeconds: 0);
+    }
+
+    /// <summary>
+    /// Force-deletes a pod (<c>kubectl delete --force --grace-period=0</c>, a lost node): the object goes while its
+    /// process may still run.
+    /// </summary>
+    public Task ForceDeletePodAsync(string name) =>
         Client.CoreV1.DeleteNamespacedPodAsync(name, Ns, gracePeriodSeconds: 0);
 
     public Task CreateHpaAsync(string name, string deployment, int min, int max, int desired) =>

@@ -27,6 +27,8 @@ public static class Convert
             ResourceVersion = g.Rv.ToString(CultureInfo.InvariantCulture),
             Labels = new Dictionary<string, string> { [ApiGroup.BudgetLabel] = BudgetName, [ApiGroup.PodUidLabel] = g.PodUid },
             Annotations = g.Term is null ? null : new Dictionary<string, string> { [ApiGroup.TermAnnotation] = g.Term },
+            Finalizers = g.Finalizer ? [ApiGroup.HoldFinalizer] : null,
+            DeletionTimestamp = g.Marked ? Deleted : null,
         },
         Spec = new ConnectionGrantSpec { PodName = g.PodName, PodUid = g.PodUid, BudgetName = BudgetName, Limit = g.Limit, Hold = g.Hold },
         Status = g.Status is null ? null : new ConnectionGrantStatus { Phase = g.Status.Phase, AppliedLimit = g.Status.Applied, ObservedGeneration = g.Status.ObservedGeneration },

@@ -23,10 +23,16 @@ public sealed record GrantRec(
     long Generation,
     StatusRec? Status,
     string? Term,
-    long Rv);
+    long Rv,
+    bool Finalizer = true,
+    bool Marked = false);
 
 /// <summary>The API's objects at one resourceVersion.</summary>
-public sealed record ApiState(long Rv, IReadOnlyDictionary<string, PodRec> Pods, IReadOnlyDictionary<string, GrantRec> Grants, int DesiredReplicas);
+/// <param name="Stopped">
+/// UIDs of pods removed by their kubelet after their processes ended (a watch shows their terminal phase); a
+/// force-deleted pod is never among them.
+/// </param>
+public sealed record ApiState(long Rv, IReadOnlyDictionary<string, PodRec> Pods, IReadOnlyDictionary<string, GrantRec> Grants, int DesiredReplicas, IReadOnlySet<string> Stopped);
 
 /// <summary>Copy-on-write helpers: a state is never changed once stored (the history serves stale reads).</summary>
 internal static class Dictionaries
@@ -63,12 +69,15 @@ public enum WriteResult
 public sealed class ModelApi
 {
     private readonly List<ApiState> history = [];
+    private readonly bool finalizers;
     private long objectUids;
 
     /// <summary>Creates an empty API.</summary>
-    public ModelApi()
+    /// <param name="finalizers">Whether grants are created with the operator's hold finalizer (false: the design without it, for the checker's test).</param>
+    public ModelApi(bool finalizers = true)
     {
-        history.Add(new ApiState(0, new Dictionary<string, PodRec>(StringComparer.Ordinal), new Dictionary<string, GrantRec>(StringComparer.Ordinal), 0));
+        this.finalizers = finalizers;
+        history.Add(new ApiState(0, new Dictionary<string, PodRec>(StringComparer.Ordinal), new Dictionary<string, GrantRec>(StringComparer.Ordinal), 0, new HashSet<string>(StringComparer.Ordinal)));
     }
 
     /// <summary>The current state.</summary>
@@ -105,7 +114,13 @@ public sealed class ModelApi
     public void PutPod(PodRec pod) => Commit(s => s with { Pods = s.Pods.With(pod.Name, pod with { Rv = s.Rv + 1 }) });
 
     /// <summary>Removes a pod object.</summary>
-    public void RemovePod(string name) => Commit(s => s with { Pods = s.Pods.Without(name) });
+    /// <param name="name">The pod.</param>
+    /// <param name="stopped">True when its kubelet removes it after its processes ended; false for a force delete.</param>
+    public void RemovePod(string name, bool stopped) => Commit(s => s with
+    {
+        Pods = s.Pods.Without(name),
+        Stopped = stopped && s.Pods.TryGetValue(name, out var pod) ? new HashSet<string>(s.Stopped, StringComparer.Ordinal) { pod.Uid } : s.Stopped,
+    });
 
     /// <summary>The HPA (or a person) writes the workload's scale.</summary>
     public void SetDesired(int replicas) => Commit(s => s with { DesiredReplicas = replicas });
@@ -118,7 +133,7 @@ public sealed class ModelApi
             return (WriteResult.Conflict, null);
         }
 
-        var rec = new GrantRec(name, "g" + ++objectUids, podUid, podName, 0, 0, 1, null, null, Now.Rv + 1);
+        var rec = new GrantRec(name, "g" + ++objectUids, podUid, podName, 0, 0, 1, null, null, Now.Rv + 1, Finalizer: finalizers);
         Commit(s => s with { Grants = s.Grants.With(name, rec) });
         return (WriteResult.Landed, rec);
     }
@@ -155,8 +170,43 @@ public sealed class ModelApi
             return WriteResult.Conflict;
         }
 
+        if (grant.Finalizer)
+        {
+            // Held by the operator's finalizer: marked (deletionTimestamp), still there and counted.
+            if (!grant.Marked)
+            {
+                Commit(s => s with { Grants = s.Grants.With(name, grant with { Marked = true, Rv = s.Rv + 1 }) });
+            }
+
+            return WriteResult.Landed;
+        }
+
         Commit(s => s with { Grants = s.Grants.Without(name) });
         return WriteResult.Landed;
+    }
+
+    /// <summary>Removes the operator's finalizer with a resourceVersion precondition; a marked grant then goes.</summary>
+    public (WriteResult, GrantRec?) RemoveFinalizer(string name, long expectedRv)
+    {
+        if (!Now.Grants.TryGetValue(name, out var grant))
+        {
+            return (WriteResult.NotFound, null);
+        }
+
+        if (grant.Rv != expectedRv)
+        {
+            return (WriteResult.Conflict, null);
+        }
+
+        if (grant.Marked)
+        {
+            Commit(s => s with { Grants = s.Grants.Without(name) });
+            return (WriteResult.Landed, null);
+        }
+
+        var released = grant with { Finalizer = false, Rv = Now.Rv + 1 };
+        Commit(s => s with { Grants = s.Grants.With(name, released) });
+        return (WriteResult.Landed, released);
     }
 
     private (WriteResult, GrantRec?) Patch(string name, long expectedRv, Func<GrantRec, GrantRec> change)

@@ -95,7 +95,11 @@ public sealed class ModelOperator
         this.decide = decide;
         Grants = new ModelCache<GrantRec>(s => s.Grants, g => g.Rv, api.Now.Rv);
         Pods = new ModelCache<PodRec>(s => s.Pods, p => p.Rv, podListRv);
+        stoppedBeforeStart = api.At(podListRv).Stopped;
     }
+
+    // Pods removed before this leader's pod list were never seen to stop by it: no evidence (memory only).
+    private readonly IReadOnlySet<string> stoppedBeforeStart;
 
     /// <summary>The leader term.</summary>
     public string Term { get; }
@@ -144,7 +148,11 @@ public sealed class ModelOperator
             budget,
             [new WorkloadResources(workload, true, api.Now.DesiredReplicas, null, null, workloadPods)],
             grantObjects,
-            pods.Values.ToDictionary(p => p.Uid, Convert.Pod, StringComparer.Ordinal));
+            pods.Values.ToDictionary(p => p.Uid, Convert.Pod, StringComparer.Ordinal))
+        {
+            // What this leader's pod watch showed stopping (terminal phase) since its list.
+            StoppedPods = api.At(Pods.Rv).Stopped.Where(uid => !stoppedBeforeStart.Contains(uid)).ToHashSet(StringComparer.Ordinal),
+        };
         var drift = serverReadable ? ServerDrift.Find(grantObjects, activity) : [];
         var decision = decide(snapshot, usable, serverReadable && drift.Count == 0);
         Queue(api, decision.Plan, grants, pods);
@@ -169,17 +177,41 @@ public sealed class ModelOperator
         {
             var grant = byUid[delete.PodUid];
             var reason = delete.Reason;
-            pending.Enqueue(new WriteOp($"delete {grant.Name}@{grant.Rv}", a =>
+            var releases = delete.ReleasesHold;
+            pending.Enqueue(new WriteOp($"delete {grant.Name}@{grant.Rv}" + (releases ? " releasing" : ""), a =>
             {
                 if (reason == DeleteReason.PodGone && a.Now.Pods.TryGetValue(grant.PodName, out var live) && live.Uid == grant.PodUid)
                 {
                     return $"delete {grant.Name}: pod alive, kept";
                 }
 
-                var result = a.DeleteGrant(grant.Name, grant.ObjectUid, grant.Rv);
+                // As BudgetUpdate: a release removes the finalizer first (the grant then goes, or is deleted at once);
+                // otherwise the delete only marks it.
+                var rv = grant.Rv;
+                if (releases && grant.Finalizer)
+                {
+                    var (removed, rec) = a.RemoveFinalizer(grant.Name, rv);
+                    if (removed != WriteResult.Landed || rec is null)
+                    {
+                        if (removed == WriteResult.Landed)
+                        {
+                            Grants.WriteThrough(grant.Name, a.Now.Rv, null);
+                        }
+
+                        return $"release {grant.Name}: {removed}";
+                    }
+
+                    rv = rec.Rv;
+                }
+                else if (grant.Marked)
+                {
+                    return $"delete {grant.Name}: marked already, held";
+                }
+
+                var result = a.DeleteGrant(grant.Name, grant.ObjectUid, rv);
                 if (result == WriteResult.Landed)
                 {
-                    Grants.WriteThrough(grant.Name, a.Now.Rv, null);
+                    Grants.WriteThrough(grant.Name, a.Now.Rv, a.Now.Grants.GetValueOrDefault(grant.Name));
                 }
 
                 return $"delete {grant.Name} ({reason}): {result}";

@@ -74,6 +74,15 @@ public enum ActionKind
     /// <summary>Fault: late garbage collection deletes a grant whose owner pod is gone.</summary>
     GarbageCollect,
 
+    /// <summary>
+    /// Fault: the pod is force-deleted (a lost node): the object goes, its process keeps running and holding, and its
+    /// agent may still reach the API.
+    /// </summary>
+    ForceDelete,
+
+    /// <summary>The process of a force-deleted pod ends at last (the node is back and kills it).</summary>
+    OrphanExit,
+
     /// <summary>Fault: a pod is relabelled out of the workload's selector.</summary>
     RelabelOut,
 
@@ -118,6 +127,7 @@ public sealed record WorldScope
         [ActionKind.AgentCrash] = 3,
         [ActionKind.RelabelOut] = 1,
         [ActionKind.BreakConnection] = 3,
+        [ActionKind.ForceDelete] = 1,
         [ActionKind.ServerFull] = 2,
         [ActionKind.CreatePod] = 12,
     };
@@ -127,6 +137,9 @@ public sealed record WorldScope
 
     /// <summary>Whether watch deliveries may be one event at a time (more interleavings) besides coalesced.</summary>
     public bool StepwiseWatches { get; init; } = true;
+
+    /// <summary>Whether grants carry the operator's hold finalizer (false only to show the checker catches its absence).</summary>
+    public bool GrantFinalizers { get; init; } = true;
 }
 
 /// <summary>
@@ -154,11 +167,12 @@ public sealed class World
         this.decide = decide;
         agents = new ModelAgent?[scope.PodNames];
         incarnations = new int[scope.PodNames];
+        Api = new ModelApi(scope.GrantFinalizers);
         Leader = new ModelOperator(++terms, Api, 0, decide);
     }
 
     /// <summary>The API.</summary>
-    public ModelApi Api { get; } = new();
+    public ModelApi Api { get; }
 
     /// <summary>The current leader.</summary>
     public ModelOperator Leader { get; private set; }
@@ -276,7 +290,7 @@ public sealed class World
             AddPodActions(list, i, now, live);
         }
 
-        foreach (var grant in now.Grants.Values.Where(g => !now.Pods.Values.Any(p => p.Uid == g.PodUid)).OrderBy(g => g.Name, StringComparer.Ordinal))
+        foreach (var grant in now.Grants.Values.Where(g => !g.Marked && !now.Pods.Values.Any(p => p.Uid == g.PodUid)).OrderBy(g => g.Name, StringComparer.Ordinal))
         {
             list.Add(new(ActionKind.GarbageCollect, Slot(grant.PodName)));
         }
@@ -396,8 +410,15 @@ public sealed class World
                 return $"agent {name} exits";
             case ActionKind.RemovePod:
                 agents[action.Index] = null;
-                Api.RemovePod(name);
+                Api.RemovePod(name, stopped: true);
                 return $"pod {name} removed";
+            case ActionKind.ForceDelete:
+                Count(action.Kind);
+                Api.RemovePod(name, stopped: false);
+                return $"pod {name} force-deleted; its process runs on";
+            case ActionKind.OrphanExit:
+                agents[action.Index] = null;
+                return $"the orphaned process of {name} ends";
             case ActionKind.GarbageCollect:
                 Count(action.Kind);
                 var orphan = now.Grants.Values.First(g => g.PodName == name && !now.Pods.Values.Any(p => p.Uid == g.PodUid));
@@ -440,7 +461,7 @@ public sealed class World
         for (var rv = oldest; rv <= now.Rv; rv++)
         {
             var state = Api.At(rv);
-            text.Append(CultureInfo.InvariantCulture, $"@{rv}:{state.DesiredReplicas}|");
+            text.Append(CultureInfo.InvariantCulture, $"@{rv}:{state.DesiredReplicas}:{string.Join(",", state.Stopped.Order(StringComparer.Ordinal))}|");
             foreach (var p in state.Pods.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
             {
                 text.Append(CultureInfo.InvariantCulture, $"P{p.Name}:{p.Uid}:{p.InWorkload}:{p.Running}:{p.Deleting}:{p.Rv};");
@@ -448,7 +469,7 @@ public sealed class World
 
             foreach (var g in state.Grants.Values.OrderBy(g => g.Name, StringComparer.Ordinal))
             {
-                text.Append(CultureInfo.InvariantCulture, $"G{g.Name}:{g.ObjectUid}:{g.PodUid}:{g.Limit}:{g.Hold}:{g.Generation}:{g.Status}:{g.Term}:{g.Rv};");
+                text.Append(CultureInfo.InvariantCulture, $"G{g.Name}:{g.ObjectUid}:{g.PodUid}:{g.Limit}:{g.Hold}:{g.Generation}:{g.Status}:{g.Term}:{g.Rv}:{g.Finalizer}:{g.Marked};");
             }
         }
 
@@ -498,12 +519,19 @@ public sealed class World
     private void AddPodActions(List<SimAction> list, int i, ApiState now, int live)
     {
         var name = "p" + i.ToString(CultureInfo.InvariantCulture);
+        var agent = agents[i];
         if (!now.Pods.TryGetValue(name, out var pod))
         {
+            if (agent is not null)
+            {
+                // The process of a force-deleted pod: it follows its grant as long as it runs.
+                list.Add(new(ActionKind.OrphanExit, i));
+                AddAgentActions(list, i, agent, now);
+            }
+
             return;
         }
 
-        var agent = agents[i];
         if (!pod.Deleting && pod.InWorkload && live > now.DesiredReplicas)
         {
             list.Add(new(ActionKind.TerminatePod, i));
@@ -535,6 +563,17 @@ public sealed class World
             return;
         }
 
+        if (CanFault(ActionKind.ForceDelete))
+        {
+            list.Add(new(ActionKind.ForceDelete, i));
+        }
+
+        AddAgentActions(list, i, agent, now);
+        AddProcessActions(list, i, agent, pod);
+    }
+
+    private void AddAgentActions(List<SimAction> list, int i, ModelAgent agent, ApiState now)
+    {
         if (agent.SeenRv < now.Rv)
         {
             list.Add(new(ActionKind.AgentObserve, i, true));
@@ -563,7 +602,10 @@ public sealed class World
         {
             list.Add(new(ActionKind.AgentAck, i));
         }
+    }
 
+    private void AddProcessActions(List<SimAction> list, int i, ModelAgent agent, PodRec pod)
+    {
         if (CanFault(ActionKind.AgentCrash))
         {
             list.Add(new(ActionKind.AgentCrash, i));
@@ -666,7 +708,9 @@ public sealed class World
     {
         for (var i = 0; i < scope.PodNames; i++)
         {
-            if (!Api.Now.Pods.ContainsKey("p" + i.ToString(CultureInfo.InvariantCulture)))
+            // A name is reused only once the process of a force-deleted pod of that name ended (a model limit: a
+            // StatefulSet recreates at once, and the new pod's grant then waits for the old one's release anyway).
+            if (!Api.Now.Pods.ContainsKey("p" + i.ToString(CultureInfo.InvariantCulture)) && agents[i] is null)
             {
                 return i;
             }

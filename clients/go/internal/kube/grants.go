@@ -18,6 +18,8 @@ type Grant struct {
 		UID             string `json:"uid"`
 		Generation      int64  `json:"generation"`
 		ResourceVersion string `json:"resourceVersion"`
+		// DeletionTimestamp is set once the grant is marked for deletion (the operator's finalizer keeps it).
+		DeletionTimestamp *string `json:"deletionTimestamp,omitempty"`
 	} `json:"metadata"`
 	Spec struct {
 		PodUID string `json:"podUID"`
