@@ -10,7 +10,7 @@ namespace PoolOperator.ScaleBench;
 
 /// <summary>
 /// The agents' side, played for every pod at once: watches the grants and acknowledges each new
-/// limit (status.appliedLimit = spec.limit) as the pod's agent would; and the benchmark's clock,
+/// generation (status.phase Waiting at limit 0, Active above; appliedLimit = spec.limit) as the pod's agent would; and the benchmark's clock,
 /// noting when each pod and each pod's grant was first seen on a watch, so that a step's latency
 /// is measured between two events seen by the same observer.
 /// </summary>
@@ -67,7 +67,9 @@ internal sealed class AgentsAndClock : IAsyncDisposable
                     if (type is WatchEventType.Added or WatchEventType.Modified && grant?.Spec is not null)
                     {
                         GrantSeen.TryAdd(grant.Metadata.NamespaceProperty + "/" + grant.Spec.PodName, Now);
-                        if (grant.Status?.AppliedLimit != grant.Spec.Limit)
+                        // Protocol v2 (docs/protocol.md): each new generation is acknowledged, a limit of 0
+                        // as Waiting (the agent is up and asks for a slot), anything above as Active.
+                        if (grant.Status?.AppliedLimit != grant.Spec.Limit || grant.Status.ObservedGeneration != grant.Metadata.Generation || grant.Status.Phase != PhaseOf(grant))
                         {
                             pending.Writer.TryWrite(grant);
                         }
@@ -110,13 +112,15 @@ internal sealed class AgentsAndClock : IAsyncDisposable
         }
     }
 
+    private static string PhaseOf(ConnectionGrant grant) => grant.Spec.Limit > 0 ? GrantPhases.Active : GrantPhases.Waiting;
+
     private async Task AcknowledgeAsync(CancellationToken ct)
     {
         try
         {
             await foreach (var grant in pending.Reader.ReadAllAsync(ct))
             {
-                var patch = new { status = new { appliedLimit = grant.Spec.Limit, observedGeneration = grant.Metadata.Generation, inUse = 0, updatedAt = DateTime.UtcNow } };
+                var patch = new { status = new { phase = PhaseOf(grant), appliedLimit = grant.Spec.Limit, observedGeneration = grant.Metadata.Generation, inUse = 0, updatedAt = DateTime.UtcNow } };
                 try
                 {
                     await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(

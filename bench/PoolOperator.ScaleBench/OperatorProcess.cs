@@ -46,7 +46,10 @@ internal sealed class OperatorProcess : IAsyncDisposable
         start.Environment["Operator__HttpPort"] = port.ToString(CultureInfo.InvariantCulture);
         start.Environment["Operator__LeaderElection__Enabled"] = "false";
         start.Environment["Logging__LogLevel__Default"] = "Information";
-        start.Environment["DOTNET_gcServer"] = "0"; // as the Dockerfile sets them
+        // As the Dockerfile sets them, so that the benchmark measures what ships (see the Dockerfile for why).
+        start.Environment["DOTNET_gcServer"] = "0";
+        start.Environment["DOTNET_GCgen0size"] = "0x1000000";
+        start.Environment["DOTNET_TieredPGO"] = "0";
         start.Environment["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "true";
         foreach (var (name, value) in environment)
         {

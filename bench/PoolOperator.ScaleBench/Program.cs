@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using k8s;
+using Microsoft.Extensions.Logging;
 using PoolOperator.Api;
 using PoolOperator.LocalCluster;
 using PoolOperator.LocalCluster.Simulation;
@@ -111,7 +112,9 @@ internal static class RowRun
         var configuration = server.CreateClientConfiguration();
         configuration.HttpClientTimeout = TimeSpan.FromMinutes(10);
         IKubernetes client = new Kubernetes(configuration);
-        var simulatorLogs = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        // Its warnings (a failed round, a failed workload) show on the console: a stalled fill says why.
+        using var logs = Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning));
+        var simulatorLogs = logs.CreateLogger("simulator");
         await using var simulator = new WorkloadSimulator(new Kubernetes(configuration), new WorkloadSimulatorOptions
         {
             PendingDuration = TimeSpan.FromMilliseconds(200),
@@ -136,6 +139,7 @@ internal static class RowRun
         GC.Collect();
         var clusterRss = OperatorProcess.ProcStatus(Environment.ProcessId, "VmRSS:");
         var clusterHeap = GC.GetTotalMemory(forceFullCollection: true);
+        Console.WriteLine($"   local cluster after the fill: RSS {clusterRss / 1024 / 1024} MiB, GC heap {clusterHeap / 1024 / 1024} MiB");
 
         // The operator's cold start: every budget Ready (all grants written and acknowledged).
         var kubeconfig = server.WriteKubeconfig(Path.Combine(Path.GetTempPath(), $"scale-bench-{Environment.ProcessId}", "kubeconfig"));
@@ -144,7 +148,7 @@ internal static class RowRun
         await using var op = OperatorProcess.Start(dll, kubeconfig, Path.Combine(Path.GetTempPath(), $"scale-bench-operator-{row.Pods}.log"), options.OperatorEnvironment);
         using var sampling = new CancellationTokenSource();
         var sampler = SampleAsync(op, sampling.Token);
-        var allReady = await WaitForAllReadyAsync(client, row.Budgets, started, options.Patience, ct);
+        var allReady = await WaitForAllReadyAsync(client, row.Budgets, row.ReplicasPerWorkload, started, options.Patience, ct);
         var readyWrites = (await ResourceVersionAsync(client, ct) - rv1) / started.Elapsed.TotalSeconds;
         Console.WriteLine($"   every budget Ready {allReady.TotalSeconds:N1} s after the operator started ({agents.Acknowledgements} acknowledgements)");
         var atReady = await op.ScrapeAsync();
@@ -253,12 +257,13 @@ internal static class RowRun
     private static async Task<long> ResourceVersionAsync(IKubernetes client, CancellationToken ct) =>
         long.Parse((await client.CoreV1.ListNamespaceAsync(limit: 1, cancellationToken: ct)).Metadata.ResourceVersion, CultureInfo.InvariantCulture);
 
-    private static async Task<TimeSpan> WaitForAllReadyAsync(IKubernetes client, int budgets, Stopwatch started, TimeSpan patience, CancellationToken ct)
+    /// <summary>Waits until every budget is Ready with a target for each of its pods (Ready over 0 pods is not done).</summary>
+    private static async Task<TimeSpan> WaitForAllReadyAsync(IKubernetes client, int budgets, int podsPerBudget, Stopwatch started, TimeSpan patience, CancellationToken ct)
     {
         while (true)
         {
             var list = await client.CustomObjects.ListCustomObjectForAllNamespacesAsync<DatabaseBudgetList>(ApiGroup.Group, ApiGroup.Version, ApiGroup.BudgetPlural, cancellationToken: ct);
-            var ready = list.Items.Count(IsReady);
+            var ready = list.Items.Count(b => IsReady(b) && b.Status?.Pods == podsPerBudget);
             if (ready >= budgets)
             {
                 return started.Elapsed;

@@ -108,7 +108,7 @@ internal sealed class ResourceEndpoints
             {
                 var write = RequestBodies.WriteContext(context);
                 var contentType = context.Request.ContentType ?? "";
-                var existed = _store.Get(type.StorageKey, path.Namespace, path.Name) is not null;
+                var existed = _store.Contains(type.StorageKey, path.Namespace, path.Name);
                 var patched = _writer.Patch(type, path.Namespace, path.Name, contentType, await RequestBodies.ReadTextAsync(context), statusOnly, write);
                 Responses.AddWarnings(context, write.Warnings);
                 await Responses.WriteJsonAsync(context, patched, existed ? 200 : 201);
@@ -136,53 +136,48 @@ internal sealed class ResourceEndpoints
     private async Task GetAsync(HttpContext context, ApiPath path)
     {
         var type = path.Type;
-        JsonObject rendered;
-        lock (_store.Gate)
-        {
-            var obj = _store.Get(type.StorageKey, path.Namespace, path.Name!) ?? throw ApiException.NotFound(type.Group, type.Plural, path.Name!);
-            rendered = ObjectWriter.Render(type, obj);
-        }
-
+        var stored = _store.Find(type.StorageKey, path.Namespace, path.Name!) ?? throw ApiException.NotFound(type.Group, type.Plural, path.Name!);
         if (TableConverter.Wanted(context.Request.Headers.Accept))
         {
+            var rendered = ObjectWriter.Render(type, stored.Parse());
             await Responses.WriteJsonAsync(context, _tables.Convert(type, [rendered], rendered.ResourceVersion(), context.Request.Query["includeObject"]));
             return;
         }
 
-        await Responses.WriteJsonAsync(context, rendered);
+        await Responses.WriteUtf8Async(context, ObjectWriter.RenderUtf8(type, stored));
     }
 
     private async Task ListAsync(HttpContext context, ApiPath path)
     {
         var type = path.Type;
         var query = context.Request.Query;
-        var labels = LabelSelector.Parse(query["labelSelector"]);
-        var fields = FieldSelector.Parse(query["fieldSelector"]);
+        var selection = new ObjectSelection(path.Namespace, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));
         var limit = long.TryParse(query["limit"].FirstOrDefault(), out var l) && l > 0 ? l : long.MaxValue;
         var after = DecodeContinue(query["continue"].FirstOrDefault());
 
-        List<JsonObject> items;
+        List<StoredObject> items;
         string resourceVersion;
         string? next = null;
         long remaining = 0;
         lock (_store.Gate)
         {
             resourceVersion = _store.CurrentResourceVersion.ToString(CultureInfo.InvariantCulture);
-            var matching = _store.List(type.StorageKey, path.Namespace)
-                .Where(o => labels.Matches(o.Labels()) && fields.Matches(o))
-                .Where(o => after is null || string.CompareOrdinal(SortKey(o), after) > 0)
+            var matching = _store.Entries(type.StorageKey, path.Namespace)
+                .Where(o => after is null || string.CompareOrdinal(o.Key, after) > 0)
+                .Where(selection.Matches)
                 .ToList();
-            items = matching.Take((int)Math.Min(limit, int.MaxValue)).Select(o => ObjectWriter.Render(type, o)).ToList();
+            items = matching.Take((int)Math.Min(limit, int.MaxValue)).ToList();
             if (matching.Count > items.Count)
             {
                 remaining = matching.Count - items.Count;
-                next = Convert.ToBase64String(Encoding.UTF8.GetBytes(SortKey(items[^1])));
+                next = Convert.ToBase64String(Encoding.UTF8.GetBytes(items[^1].Key));
             }
         }
 
+        // Stored objects never change, so the answer is rendered outside the lock.
         if (TableConverter.Wanted(context.Request.Headers.Accept))
         {
-            await Responses.WriteJsonAsync(context, _tables.Convert(type, items, resourceVersion, query["includeObject"], next));
+            await Responses.WriteJsonAsync(context, _tables.Convert(type, items.Select(o => ObjectWriter.Render(type, o.Parse())).ToList(), resourceVersion, query["includeObject"], next));
             return;
         }
 
@@ -193,30 +188,28 @@ internal sealed class ResourceEndpoints
             metadata["remainingItemCount"] = remaining;
         }
 
-        var list = new JsonObject
+        var head = new JsonObject
         {
             ["kind"] = type.Kind + "List",
             ["apiVersion"] = type.ApiVersion,
             ["metadata"] = metadata,
-            ["items"] = new JsonArray(items.Select(i => (JsonNode)i).ToArray()),
         };
-        await Responses.WriteJsonAsync(context, list);
+        await Responses.WriteListAsync(context, JsonNodes.ToUtf8(head), items.Select(o => ObjectWriter.RenderUtf8(type, o)));
     }
 
     private async Task DeleteCollectionAsync(HttpContext context, ApiPath path)
     {
         var type = path.Type;
-        var labels = LabelSelector.Parse(context.Request.Query["labelSelector"]);
-        var fields = FieldSelector.Parse(context.Request.Query["fieldSelector"]);
+        var selection = new ObjectSelection(path.Namespace, LabelSelector.Parse(context.Request.Query["labelSelector"]), FieldSelector.Parse(context.Request.Query["fieldSelector"]));
         var options = await RequestBodies.ReadDeleteAsync(context);
         var deleted = new JsonArray();
         lock (_store.Gate)
         {
-            foreach (var obj in _store.List(type.StorageKey, path.Namespace).Where(o => labels.Matches(o.Labels()) && fields.Matches(o)))
+            foreach (var obj in _store.Entries(type.StorageKey, path.Namespace).Where(selection.Matches))
             {
-                if (_store.Get(type.StorageKey, obj.Namespace(), obj.Name()) is not null)
+                if (_store.Contains(type.StorageKey, obj.Namespace, obj.Name))
                 {
-                    deleted.Add(_deleter.Delete(type, obj.Namespace(), obj.Name(), options));
+                    deleted.Add(_deleter.Delete(type, obj.Namespace, obj.Name, options));
                 }
             }
         }
@@ -229,8 +222,6 @@ internal sealed class ResourceEndpoints
             ["items"] = deleted,
         });
     }
-
-    private static string SortKey(JsonObject obj) => (obj.Namespace() ?? "") + "/" + obj.Name();
 
     private static string? DecodeContinue(string? token)
     {

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -11,7 +13,7 @@ using PoolOperator.LocalCluster.Tables;
 namespace PoolOperator.LocalCluster.Http;
 
 /// <summary>
-/// <c>?watch=true</c>: a chunked stream of <c>{"type":..,"object":..}</c> lines, one flush per event.
+/// <c>?watch=true</c>: a chunked stream of <c>{"type":..,"object":..}</c> lines, flushed as soon as the queued events are written.
 /// Starts from the current state (no resourceVersion) or replays history after a resourceVersion;
 /// a version older than the retained history gets one ERROR line with a 410 Expired Status.
 /// </summary>
@@ -59,11 +61,16 @@ internal sealed partial class WatchEndpoint
         string? includeObject = query["includeObject"];
         var ns = path.Namespace;
 
-        bool Filter(JsonObject o) => (ns is null || o.Namespace() == ns) && labels.Matches(o.Labels()) && fields.Matches(o);
-        JsonObject Render(JsonObject o)
+        var selection = new ObjectSelection(ns, labels, fields);
+        byte[] Render(StoredObject o)
         {
-            var rendered = ObjectWriter.Render(type, o);
-            return asTable ? _tables.Convert(type, [rendered], rendered.ResourceVersion(), includeObject) : rendered;
+            if (!asTable)
+            {
+                return ObjectWriter.RenderUtf8(type, o);
+            }
+
+            var rendered = ObjectWriter.Render(type, o.Parse());
+            return JsonNodes.ToUtf8(_tables.Convert(type, [rendered], rendered.ResourceVersion(), includeObject));
         }
 
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping);
@@ -77,11 +84,11 @@ internal sealed partial class WatchEndpoint
         context.Response.Headers.CacheControl = "no-cache, private";
         await context.Response.StartAsync(context.RequestAborted);
 
-        var watch = new WatchSubscription(type.StorageKey, Filter, Render);
+        var watch = new WatchSubscription(type.StorageKey, selection.Matches, Render);
         if (!_store.TrySubscribe(watch, from))
         {
             var expired = ApiException.Status(410, "Expired", $"too old resource version: {from} ({_store.CurrentResourceVersion})");
-            await WriteLineAsync(context, "ERROR", expired);
+            await WriteLineAsync(context, "ERROR", JsonNodes.ToUtf8(expired));
             return;
         }
 
@@ -90,7 +97,7 @@ internal sealed partial class WatchEndpoint
             // Watch-list clients learn that the initial state is complete from an annotated bookmark.
             lock (_store.Gate)
             {
-                watch.Enqueue("BOOKMARK", new JsonObject
+                watch.Enqueue("BOOKMARK", JsonNodes.ToUtf8(new JsonObject
                 {
                     ["kind"] = type.Kind,
                     ["apiVersion"] = type.ApiVersion,
@@ -99,7 +106,7 @@ internal sealed partial class WatchEndpoint
                         ["resourceVersion"] = _store.CurrentResourceVersion.ToString(CultureInfo.InvariantCulture),
                         ["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" },
                     },
-                });
+                }));
             }
         }
 
@@ -109,10 +116,17 @@ internal sealed partial class WatchEndpoint
         {
             while (await watch.Reader.WaitToReadAsync(lifetime.Token))
             {
+                // Every queued event, then one flush: a burst of changes is not one TLS record per line.
                 while (watch.Reader.TryRead(out var message))
                 {
-                    await WriteLineAsync(context, message.Type, message.Object);
+                    WriteLine(context, message.Type, message.Object);
+                    if (context.Response.BodyWriter.UnflushedBytes > 64 * 1024)
+                    {
+                        await context.Response.BodyWriter.FlushAsync(lifetime.Token);
+                    }
                 }
+
+                await context.Response.BodyWriter.FlushAsync(lifetime.Token);
             }
         }
         catch (OperationCanceledException)
@@ -147,13 +161,22 @@ internal sealed partial class WatchEndpoint
         }
     }
 
-    private static async Task WriteLineAsync(HttpContext context, string type, JsonObject obj)
+    /// <summary>One event line, <c>{"type":..,"object":..}</c>, around the object's bytes as they are (no re-serialization per watcher).</summary>
+    private static async Task WriteLineAsync(HttpContext context, string type, byte[] obj)
     {
-        var line = new JsonObject { ["type"] = type, ["object"] = obj };
-        var bytes = JsonNodes.ToUtf8(line);
-        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
-        await context.Response.Body.WriteAsync(Newline, context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        WriteLine(context, type, obj);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
+    private static void WriteLine(HttpContext context, string type, byte[] obj)
+    {
+        var writer = context.Response.BodyWriter;
+        writer.Write("{\"type\":\""u8);
+        writer.Write(Encoding.UTF8.GetBytes(type));
+        writer.Write("\",\"object\":"u8);
+        writer.Write(obj);
+        writer.Write("}"u8);
+        writer.Write(Newline);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Watch on {Resource} in {Namespace} from resourceVersion '{ResourceVersion}'")]

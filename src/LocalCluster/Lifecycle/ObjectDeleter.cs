@@ -123,12 +123,13 @@ internal sealed class ObjectDeleter
     {
         lock (_store.Gate)
         {
-            if (_store.Get(type.StorageKey, stored.Namespace(), stored.Name()) is not { } fresh || fresh.Uid() != stored.Uid())
+            // Most writes are of objects nobody is deleting: those are answered from the index, unparsed.
+            if (_store.Find(type.StorageKey, stored.Namespace(), stored.Name()) is not { Deleting: true } fresh || fresh.Uid != stored.Uid())
             {
                 return;
             }
 
-            stored = fresh;
+            stored = fresh.Parse();
             var deletion = JsonNodes.ParseTimestamp(stored.Metadata().GetString("deletionTimestamp"));
             var finalizers = stored.Finalizers();
             if (finalizers.Contains(ForegroundFinalizer) && Dependents(stored.Uid()).Count == 0)
@@ -146,7 +147,7 @@ internal sealed class ObjectDeleter
                 return;
             }
 
-            if (IsNamespace(type) && _store.All().Any(e => e.Object.Namespace() == stored.Name()))
+            if (IsNamespace(type) && _store.HasObjectsIn(stored.Name()))
             {
                 return;
             }
@@ -164,7 +165,7 @@ internal sealed class ObjectDeleter
         lock (_store.Gate)
         {
             var owners = OwnerUids(stored);
-            if (owners.Count > 0 && !owners.Any(LiveUids().Contains))
+            if (owners.Count > 0 && !owners.Any(_store.IsLive))
             {
                 Schedule(type.StorageKey, stored, foreground: false);
             }
@@ -177,11 +178,11 @@ internal sealed class ObjectDeleter
         lock (_store.Gate)
         {
             CollectDue();
-            foreach (var (key, obj) in _store.All())
+            foreach (var (key, obj) in _store.Deleting())
             {
-                if (obj.Metadata()["deletionTimestamp"] is not null && _registry.FindByStorageKey(key) is { } type)
+                if (_registry.FindByStorageKey(key) is { } type)
                 {
-                    RemoveIfFinalized(type, obj);
+                    RemoveIfFinalized(type, obj.Parse());
                 }
             }
         }
@@ -221,31 +222,28 @@ internal sealed class ObjectDeleter
         }
 
         _pending.RemoveAll(p => p.Due <= now);
-        var live = LiveUids();
         foreach (var pending in due)
         {
-            if (_store.Get(pending.StorageKey, pending.Namespace, pending.Name) is not { } current || current.Uid() != pending.Uid
-                || current.Metadata()["deletionTimestamp"] is not null || _registry.FindByStorageKey(pending.StorageKey) is not { } type)
+            if (_store.Find(pending.StorageKey, pending.Namespace, pending.Name) is not { } current || current.Uid != pending.Uid
+                || current.Deleting || _registry.FindByStorageKey(pending.StorageKey) is not { } type)
             {
                 continue;
             }
 
-            if (pending.Foreground || !OwnerUids(current).Any(live.Contains))
+            if (pending.Foreground || !current.OwnerUids.Any(_store.IsLive))
             {
                 Delete(type, pending.Namespace, pending.Name, new DeleteRequest());
             }
         }
     }
 
-    private HashSet<string> LiveUids() => _store.All().Select(e => e.Object.Uid()).OfType<string>().ToHashSet(StringComparer.Ordinal);
-
     private List<(string Key, JsonObject Object)> Dependents(string? ownerUid) =>
-        string.IsNullOrEmpty(ownerUid) ? [] : _store.All().Where(e => OwnerUids(e.Object).Contains(ownerUid)).ToList();
+        string.IsNullOrEmpty(ownerUid) ? [] : _store.Dependents(ownerUid).Select(e => (e.StorageKey, e.Object.Parse())).ToList();
 
     private void Orphan(JsonObject owner)
     {
         var uid = owner.Uid();
-        foreach (var (key, obj) in _store.All())
+        foreach (var (key, obj) in Dependents(uid))
         {
             if (obj.Metadata()["ownerReferences"] is JsonArray refs && refs.Any(r => r?["uid"]?.GetValue<string>() == uid))
             {
@@ -259,11 +257,11 @@ internal sealed class ObjectDeleter
 
     private void DeleteNamespaceContents(string ns)
     {
-        foreach (var (key, obj) in _store.All())
+        foreach (var (key, obj) in _store.InNamespace(ns))
         {
-            if (obj.Namespace() == ns && _registry.FindByStorageKey(key) is { } type && _store.Get(key, ns, obj.Name()) is not null)
+            if (_registry.FindByStorageKey(key) is { } type && _store.Contains(key, ns, obj.Name))
             {
-                Delete(type, ns, obj.Name(), new DeleteRequest { GracePeriodSeconds = 0 });
+                Delete(type, ns, obj.Name, new DeleteRequest { GracePeriodSeconds = 0 });
             }
         }
     }

@@ -65,7 +65,7 @@ internal sealed class ObjectWriter
                 {
                     name = ObjectNames.Generate(prefix);
                 }
-                while (_store.Get(type.StorageKey, ns, name) is not null);
+                while (_store.Contains(type.StorageKey, ns, name));
                 meta["name"] = name;
             }
 
@@ -75,7 +75,7 @@ internal sealed class ObjectWriter
                 throw ApiException.Invalid(type.Group, type.Kind, name, nameErrors);
             }
 
-            if (_store.Get(type.StorageKey, ns, name) is not null)
+            if (_store.Contains(type.StorageKey, ns, name))
             {
                 throw ApiException.AlreadyExists(type.Group, type.Plural, name);
             }
@@ -107,7 +107,9 @@ internal sealed class ObjectWriter
             var stored = _store.Put(type.StorageKey, body);
             _admission.AfterCommit(type, stored);
             _deleter.CollectIfOrphaned(type, stored);
-            return Render(type, _store.Get(type.StorageKey, ns, name) ?? stored);
+            // What is stored now: a follow-up (a CRD marked Established) may have written it again.
+            var now = _store.Find(type.StorageKey, ns, name);
+            return Render(type, now is null || now.ResourceVersion == stored.ResourceVersion() ? stored : now.Parse());
         }
     }
 
@@ -242,6 +244,13 @@ internal sealed class ObjectWriter
         }
     }
 
+    /// <summary>
+    /// A stored object as served at the type's version, as UTF-8 JSON: the stored bytes themselves
+    /// when they already carry that apiVersion and kind (no parse, no copy), else a rendered copy.
+    /// </summary>
+    public static byte[] RenderUtf8(ResourceType type, StoredObject stored) =>
+        stored.ApiVersion == type.ApiVersion && stored.Kind == type.Kind ? stored.Json : JsonNodes.ToUtf8(Render(type, stored.Parse()));
+
     /// <summary>A copy of a stored object as served at the type's version.</summary>
     public static JsonObject Render(ResourceType type, JsonObject stored)
     {
@@ -251,17 +260,17 @@ internal sealed class ObjectWriter
         return copy;
     }
 
+    /// <summary>Whether everything but metadata, status, apiVersion and kind is equal (compared in place, without copies).</summary>
     private static bool SpecEquals(JsonObject a, JsonObject b)
     {
-        var left = a.CloneObject();
-        var right = b.CloneObject();
-        foreach (var ignored in new[] { "metadata", "status", "apiVersion", "kind" })
+        static bool Ignored(string property) => property is "metadata" or "status" or "apiVersion" or "kind";
+        var left = a.Where(p => !Ignored(p.Key)).ToList();
+        if (left.Count != b.Count(p => !Ignored(p.Key)))
         {
-            left.Remove(ignored);
-            right.Remove(ignored);
+            return false;
         }
 
-        return JsonNode.DeepEquals(left, right);
+        return left.All(p => b.TryGetPropertyValue(p.Key, out var other) && JsonNode.DeepEquals(p.Value, other));
     }
 
     private static void CheckKind(ResourceType type, JsonObject body)
@@ -279,7 +288,7 @@ internal sealed class ObjectWriter
 
     private void RequireNamespace(string ns, WriteContext context)
     {
-        var nsObj = _store.Get("/namespaces", null, ns);
+        var nsObj = _store.Find("/namespaces", null, ns);
         if (nsObj is null)
         {
             if (!_autoCreateNamespaces)
@@ -309,7 +318,7 @@ internal sealed class ObjectWriter
             return;
         }
 
-        if (nsObj.Metadata()["deletionTimestamp"] is not null)
+        if (nsObj.Deleting)
         {
             throw ApiException.Forbidden($"unable to create new content in namespace {ns} because it is being terminated");
         }

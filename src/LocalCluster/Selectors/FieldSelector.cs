@@ -18,6 +18,9 @@ internal sealed class FieldSelector
     /// <summary>A selector that matches everything.</summary>
     public static FieldSelector Everything { get; } = new([]);
 
+    /// <summary>True when the selector has no term (it matches every object).</summary>
+    public bool IsEverything => _terms.Count == 0;
+
     /// <summary>Whether the object satisfies every term.</summary>
     public bool Matches(JsonObject obj) =>
         _terms.All(t => (JsonNodes.ScalarText(obj.At(t.Path)) ?? "") == t.Value == t.Equal);

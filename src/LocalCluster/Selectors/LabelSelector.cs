@@ -15,6 +15,9 @@ internal sealed class LabelSelector
     /// <summary>A selector that matches everything.</summary>
     public static LabelSelector Everything { get; } = new([]);
 
+    /// <summary>True when the selector has no requirement (it matches every object).</summary>
+    public bool IsEverything => _requirements.Count == 0;
+
     /// <summary>Whether the labels satisfy every requirement.</summary>
     public bool Matches(IReadOnlyDictionary<string, string> labels) => _requirements.All(r => r(labels));
 

@@ -6,18 +6,25 @@ namespace PoolOperator.LocalCluster.Storage;
 
 /// <summary>
 /// The cluster's state: every object by resource, namespace and name, one global resourceVersion counter,
-/// a bounded history of changes for watches to resume from, and the live watches.
+/// a bounded history of changes for watches to resume from, the live watches, and the indexes the
+/// lifecycle asks of every write (live uids, dependents by owner uid, objects per namespace, objects
+/// being deleted), so that no write scans the whole store.
 /// </summary>
 /// <remarks>
 /// One lock guards everything (it is reentrant, so callers may hold it across a read-modify-write).
-/// Stored objects are never mutated after they are stored: writers store a fresh tree and readers
-/// get copies, so a watch can render a change long after it happened.
+/// Objects are kept as <see cref="StoredObject"/>s: UTF-8 JSON, never changed once stored. Readers
+/// get private trees parsed from them (<see cref="Get"/>), or the stored bytes themselves where they
+/// only send them on (lists, watches).
 /// </remarks>
 internal sealed class ObjectStore
 {
-    private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _objects = new(StringComparer.Ordinal);
-    private readonly LinkedList<HistoryEntry> _history = new();
+    private readonly Dictionary<string, SortedDictionary<string, StoredObject>> _objects = new(StringComparer.Ordinal);
+    private readonly LinkedList<StoredEvent> _history = new();
     private readonly List<WatchSubscription> _watches = [];
+    private readonly HashSet<string> _liveUids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<(string StorageKey, string Key)>> _dependents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _namespaceMembers = new(StringComparer.Ordinal);
+    private readonly HashSet<(string StorageKey, string Key)> _deleting = [];
     private readonly int _historyLimit;
     private long _resourceVersion;
     private long _compactedThrough;
@@ -43,17 +50,26 @@ internal sealed class ObjectStore
         }
     }
 
-    /// <summary>The stored object, or null. The caller must not mutate it.</summary>
-    public JsonObject? Get(string storageKey, string? ns, string name)
+    /// <summary>The stored object as a private tree (the caller may change it), or null.</summary>
+    public JsonObject? Get(string storageKey, string? ns, string name) => Find(storageKey, ns, name)?.Parse();
+
+    /// <summary>The stored object as stored, or null.</summary>
+    public StoredObject? Find(string storageKey, string? ns, string name)
     {
         lock (Gate)
         {
-            return _objects.TryGetValue(storageKey, out var byKey) && byKey.TryGetValue(Key(ns, name), out var obj) ? obj : null;
+            return _objects.TryGetValue(storageKey, out var byKey) && byKey.TryGetValue(StoredObject.StoreKey(ns, name), out var obj) ? obj : null;
         }
     }
 
-    /// <summary>Stored objects of one resource, optionally in one namespace, ordered by namespace and name.</summary>
-    public List<JsonObject> List(string storageKey, string? ns = null)
+    /// <summary>Whether the object exists.</summary>
+    public bool Contains(string storageKey, string? ns, string name) => Find(storageKey, ns, name) is not null;
+
+    /// <summary>Stored objects of one resource, optionally in one namespace, ordered by namespace and name, as private trees.</summary>
+    public List<JsonObject> List(string storageKey, string? ns = null) => Entries(storageKey, ns).Select(o => o.Parse()).ToList();
+
+    /// <summary>Stored objects of one resource, optionally in one namespace, ordered by namespace and name, as stored.</summary>
+    public List<StoredObject> Entries(string storageKey, string? ns = null)
     {
         lock (Gate)
         {
@@ -62,59 +78,99 @@ internal sealed class ObjectStore
                 return [];
             }
 
-            return ns is null ? byKey.Values.ToList() : byKey.Values.Where(o => o.Namespace() == ns).ToList();
+            return ns is null ? byKey.Values.ToList() : byKey.Values.Where(o => o.Namespace == ns).ToList();
         }
     }
 
-    /// <summary>Every stored object with its resource.</summary>
-    public List<(string StorageKey, JsonObject Object)> All()
+    /// <summary>Every object in a namespace, with its resource.</summary>
+    public List<(string StorageKey, StoredObject Object)> InNamespace(string ns)
     {
         lock (Gate)
         {
-            return _objects.SelectMany(p => p.Value.Values.Select(o => (p.Key, o))).ToList();
+            return _objects.SelectMany(p => p.Value.Values.Where(o => o.Namespace == ns).Select(o => (p.Key, o))).ToList();
+        }
+    }
+
+    /// <summary>Whether any object lives in the namespace.</summary>
+    public bool HasObjectsIn(string ns)
+    {
+        lock (Gate)
+        {
+            return _namespaceMembers.GetValueOrDefault(ns) > 0;
+        }
+    }
+
+    /// <summary>Whether some stored object has this uid.</summary>
+    public bool IsLive(string uid)
+    {
+        lock (Gate)
+        {
+            return _liveUids.Contains(uid);
+        }
+    }
+
+    /// <summary>The objects whose ownerReferences name <paramref name="ownerUid"/>.</summary>
+    public List<(string StorageKey, StoredObject Object)> Dependents(string ownerUid)
+    {
+        lock (Gate)
+        {
+            return _dependents.TryGetValue(ownerUid, out var keys) ? Resolve(keys) : [];
+        }
+    }
+
+    /// <summary>The objects whose deletionTimestamp is set.</summary>
+    public List<(string StorageKey, StoredObject Object)> Deleting()
+    {
+        lock (Gate)
+        {
+            return Resolve(_deleting);
         }
     }
 
     /// <summary>
     /// Stores a new or changed object under the next resourceVersion and tells the watches.
-    /// The store takes ownership of <paramref name="obj"/>.
+    /// The store takes ownership of <paramref name="obj"/>; the answer is a private tree of what was stored.
     /// </summary>
     public JsonObject Put(string storageKey, JsonObject obj)
     {
         lock (Gate)
         {
-            obj = JsonNodes.Normalize(obj);
             var rv = ++_resourceVersion;
             obj.Metadata()["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
+            var stored = StoredObject.From(obj);
             if (!_objects.TryGetValue(storageKey, out var byKey))
             {
-                byKey = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+                byKey = new SortedDictionary<string, StoredObject>(StringComparer.Ordinal);
                 _objects[storageKey] = byKey;
             }
 
-            var key = Key(obj.Namespace(), obj.Name());
+            var key = stored.Key;
             byKey.TryGetValue(key, out var previous);
-            byKey[key] = obj;
-            Record(new StoredEvent(rv, storageKey, previous is null ? "ADDED" : "MODIFIED", obj, previous));
-            return obj;
+            byKey[key] = stored;
+            Unindex(storageKey, previous);
+            Index(storageKey, stored);
+            Record(new StoredEvent(rv, storageKey, previous is null ? "ADDED" : "MODIFIED", stored, previous?.View));
+
+            // Parsed back from the bytes, so that every value is backed the same way as in any stored object.
+            return stored.Parse();
         }
     }
 
-    /// <summary>Removes an object, recording a DELETED change that carries a new resourceVersion.</summary>
+    /// <summary>Removes an object, recording a DELETED change that carries a new resourceVersion; answers its final state.</summary>
     public JsonObject? Remove(string storageKey, string? ns, string name)
     {
         lock (Gate)
         {
-            if (!_objects.TryGetValue(storageKey, out var byKey) || !byKey.Remove(Key(ns, name), out var previous))
+            if (!_objects.TryGetValue(storageKey, out var byKey) || !byKey.Remove(StoredObject.StoreKey(ns, name), out var previous))
             {
                 return null;
             }
 
+            Unindex(storageKey, previous);
             var rv = ++_resourceVersion;
-            var final = previous.CloneObject();
-            final.Metadata()["resourceVersion"] = rv.ToString(CultureInfo.InvariantCulture);
-            Record(new StoredEvent(rv, storageKey, "DELETED", final, previous));
-            return final;
+            var final = previous.WithResourceVersion(rv);
+            Record(new StoredEvent(rv, storageKey, "DELETED", final, previous.View));
+            return final.Parse();
         }
     }
 
@@ -131,7 +187,7 @@ internal sealed class ObjectStore
             {
                 if (_objects.TryGetValue(watch.StorageKey, out var byKey))
                 {
-                    foreach (var obj in byKey.Values.Where(watch.Filter))
+                    foreach (var obj in byKey.Values.Where(o => watch.Filter(o.Namespace, o.View)))
                     {
                         watch.Enqueue("ADDED", watch.Render(obj));
                     }
@@ -148,7 +204,7 @@ internal sealed class ObjectStore
                 {
                     if (entry.ResourceVersion > from && entry.StorageKey == watch.StorageKey)
                     {
-                        watch.Deliver(entry.Expand());
+                        watch.Deliver(entry);
                     }
                 }
             }
@@ -183,7 +239,7 @@ internal sealed class ObjectStore
                 ["apiVersion"] = apiVersion,
                 ["metadata"] = new JsonObject { ["resourceVersion"] = _resourceVersion.ToString(CultureInfo.InvariantCulture) },
             };
-            watch.Enqueue("BOOKMARK", marker);
+            watch.Enqueue("BOOKMARK", JsonNodes.ToUtf8(marker));
         }
     }
 
@@ -201,9 +257,14 @@ internal sealed class ObjectStore
         }
     }
 
+    /// <summary>
+    /// Keeps the change for watches that resume and tells the live ones. The history holds the
+    /// stored object itself (shared with the store while it is current) and of the previous state
+    /// only its selector view: not every replaced version of every object, whole, as a tree.
+    /// </summary>
     private void Record(StoredEvent change)
     {
-        _history.AddLast(HistoryEntry.Of(change));
+        _history.AddLast(change);
         while (_history.Count > _historyLimit)
         {
             _compactedThrough = _history.First!.Value.ResourceVersion;
@@ -216,69 +277,82 @@ internal sealed class ObjectStore
         }
     }
 
-    private static string Key(string? ns, string name) => (ns ?? "") + "/" + name;
-
-    /// <summary>
-    /// A change as the history keeps it for watches that resume: the object as UTF-8 JSON (an
-    /// 8 KB pod is 8 KB here, against several times that as a node tree) and of the previous state
-    /// only what a watch's filter reads. Without this the history holds every replaced version of
-    /// every object whole: gigabytes at 10,000 pods.
-    /// </summary>
-    private sealed record HistoryEntry(long ResourceVersion, string StorageKey, string Type, byte[] Object, byte[]? Previous)
+    private void Index(string storageKey, StoredObject obj)
     {
-        public static HistoryEntry Of(StoredEvent change) =>
-            new(change.ResourceVersion, change.StorageKey, change.Type, JsonNodes.ToUtf8(change.Object), change.Previous is null ? null : JsonNodes.ToUtf8(FilterView(change.Previous)));
-
-        public StoredEvent Expand() =>
-            new(ResourceVersion, StorageKey, Type, Parse(Object), Previous is null ? null : Parse(Previous));
-
-        private static JsonObject Parse(byte[] utf8) => JsonNode.Parse(utf8)!.AsObject();
-
-        /// <summary>
-        /// What label and field selectors can read of an object: metadata without annotations and
-        /// managedFields, top-level values, and of nested objects (spec, status, involvedObject,
-        /// regarding, ...) their plain values only (spec.nodeName, status.phase, involvedObject.name).
-        /// </summary>
-        private static JsonObject FilterView(JsonObject obj)
+        if (obj.Uid is { } uid)
         {
-            var view = new JsonObject();
-            foreach (var (name, value) in obj)
+            _liveUids.Add(uid);
+        }
+
+        foreach (var owner in obj.OwnerUids)
+        {
+            if (!_dependents.TryGetValue(owner, out var keys))
             {
-                switch (value)
-                {
-                    case JsonObject metadata when name == "metadata":
-                        var meta = new JsonObject();
-                        foreach (var (field, item) in metadata)
-                        {
-                            if (field is not ("annotations" or "managedFields"))
-                            {
-                                meta[field] = item?.DeepClone();
-                            }
-                        }
-
-                        view[name] = meta;
-                        break;
-                    case JsonObject nested:
-                        var plain = new JsonObject();
-                        foreach (var (field, item) in nested)
-                        {
-                            if (item is JsonValue)
-                            {
-                                plain[field] = item.DeepClone();
-                            }
-                        }
-
-                        view[name] = plain;
-                        break;
-                    case JsonArray:
-                        break;
-                    default:
-                        view[name] = value?.DeepClone();
-                        break;
-                }
+                keys = [];
+                _dependents[owner] = keys;
             }
 
-            return view;
+            keys.Add((storageKey, obj.Key));
         }
+
+        if (obj.Namespace is { } ns)
+        {
+            _namespaceMembers[ns] = _namespaceMembers.GetValueOrDefault(ns) + 1;
+        }
+
+        if (obj.Deleting)
+        {
+            _deleting.Add((storageKey, obj.Key));
+        }
+    }
+
+    private void Unindex(string storageKey, StoredObject? obj)
+    {
+        if (obj is null)
+        {
+            return;
+        }
+
+        if (obj.Uid is { } uid)
+        {
+            _liveUids.Remove(uid);
+        }
+
+        foreach (var owner in obj.OwnerUids)
+        {
+            if (_dependents.TryGetValue(owner, out var keys) && keys.Remove((storageKey, obj.Key)) && keys.Count == 0)
+            {
+                _dependents.Remove(owner);
+            }
+        }
+
+        if (obj.Namespace is { } ns && _namespaceMembers.TryGetValue(ns, out var count))
+        {
+            if (count <= 1)
+            {
+                _namespaceMembers.Remove(ns);
+            }
+            else
+            {
+                _namespaceMembers[ns] = count - 1;
+            }
+        }
+
+        _deleting.Remove((storageKey, obj.Key));
+    }
+
+    private List<(string StorageKey, StoredObject Object)> Resolve(IEnumerable<(string StorageKey, string Key)> keys)
+    {
+        var found = new List<(string, StoredObject)>();
+        foreach (var (storageKey, key) in keys)
+        {
+            if (_objects.TryGetValue(storageKey, out var byKey) && byKey.TryGetValue(key, out var obj))
+            {
+                found.Add((storageKey, obj));
+            }
+        }
+
+        // In the order of a scan of the store (resource, then namespace/name), so deletions happen in a stable order.
+        return found.OrderBy(f => f.Item1, StringComparer.Ordinal).ThenBy(f => f.Item2.Key, StringComparer.Ordinal).ToList();
     }
 }

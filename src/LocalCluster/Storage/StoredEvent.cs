@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace PoolOperator.LocalCluster.Storage;
 
 /// <summary>One change in the store's history, as watches replay it.</summary>
@@ -7,8 +5,8 @@ namespace PoolOperator.LocalCluster.Storage;
 /// <param name="StorageKey">Which resource changed (<see cref="Resources.ResourceType.StorageKey"/>).</param>
 /// <param name="Type">ADDED, MODIFIED or DELETED.</param>
 /// <param name="Object">The object after the change (for DELETED: its last state, carrying the deletion's resourceVersion).</param>
-/// <param name="Previous">The object before the change; null for ADDED.</param>
-internal sealed record StoredEvent(long ResourceVersion, string StorageKey, string Type, JsonObject Object, JsonObject? Previous);
+/// <param name="PreviousView">What selectors read of the object before the change (<see cref="StoredObject.View"/>); null for ADDED.</param>
+internal sealed record StoredEvent(long ResourceVersion, string StorageKey, string Type, StoredObject Object, byte[]? PreviousView);
 
-/// <summary>A line of a watch stream: the event type and the object as this watcher renders it.</summary>
-internal readonly record struct WatchMessage(string Type, JsonObject Object);
+/// <summary>A line of a watch stream: the event type and the object as this watcher renders it (UTF-8 JSON).</summary>
+internal readonly record struct WatchMessage(string Type, byte[] Object);

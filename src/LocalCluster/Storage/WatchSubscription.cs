@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
 namespace PoolOperator.LocalCluster.Storage;
@@ -11,7 +10,7 @@ internal sealed class WatchSubscription
 {
     private readonly Channel<WatchMessage> _messages = Channel.CreateUnbounded<WatchMessage>(new UnboundedChannelOptions { SingleReader = true });
 
-    public WatchSubscription(string storageKey, Func<JsonObject, bool> filter, Func<JsonObject, JsonObject> render)
+    public WatchSubscription(string storageKey, Func<string?, byte[], bool> filter, Func<StoredObject, byte[]> render)
     {
         StorageKey = storageKey;
         Filter = filter;
@@ -21,17 +20,20 @@ internal sealed class WatchSubscription
     /// <summary>The watched resource.</summary>
     public string StorageKey { get; }
 
-    /// <summary>Whether an object state is visible to this watch.</summary>
-    public Func<JsonObject, bool> Filter { get; }
+    /// <summary>Whether an object state (its namespace and selector view) is visible to this watch.</summary>
+    public Func<string?, byte[], bool> Filter { get; }
 
-    /// <summary>Turns a stored object into what this watch sends (always a private copy).</summary>
-    public Func<JsonObject, JsonObject> Render { get; }
+    /// <summary>
+    /// Turns a stored object into what this watch sends, as UTF-8 JSON. The stored bytes themselves
+    /// when they are already in the watched version's form: one object, any number of watchers, no copy.
+    /// </summary>
+    public Func<StoredObject, byte[]> Render { get; }
 
     /// <summary>Messages for the stream, in resourceVersion order.</summary>
     public ChannelReader<WatchMessage> Reader => _messages.Reader;
 
     /// <summary>Queues one message; called under the store's lock so order is the global order.</summary>
-    public void Enqueue(string type, JsonObject obj) => _messages.Writer.TryWrite(new WatchMessage(type, obj));
+    public void Enqueue(string type, byte[] obj) => _messages.Writer.TryWrite(new WatchMessage(type, obj));
 
     /// <summary>Ends the stream after the queued messages.</summary>
     public void Complete() => _messages.Writer.TryComplete();
@@ -47,7 +49,7 @@ internal sealed class WatchSubscription
             return;
         }
 
-        var matchesNow = Filter(change.Object);
+        var matchesNow = Filter(change.Object.Namespace, change.Object.View);
         switch (change.Type)
         {
             case "ADDED":
@@ -65,7 +67,7 @@ internal sealed class WatchSubscription
 
                 break;
             default:
-                var matchedBefore = change.Previous is not null && Filter(change.Previous);
+                var matchedBefore = change.PreviousView is not null && Filter(change.Object.Namespace, change.PreviousView);
                 if (matchesNow)
                 {
                     Enqueue(matchedBefore ? "MODIFIED" : "ADDED", Render(change.Object));

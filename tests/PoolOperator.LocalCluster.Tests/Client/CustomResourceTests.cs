@@ -65,6 +65,44 @@ public sealed class CustomResourceTests
     }
 
     [Fact]
+    public async Task An_object_read_at_another_served_version_carries_that_version_in_get_list_and_watch()
+    {
+        // Stored as v1, the storage version; read as v1beta1 every answer must say v1beta1, not the stored bytes' v1.
+        await using var server = await TestCluster.StartAsync();
+        var client = server.CreateClient();
+        await client.ApiextensionsV1.CreateCustomResourceDefinitionAsync(KubernetesJson.Deserialize<V1CustomResourceDefinition>("""
+            {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"gadgets.example.io"},
+             "spec":{"group":"example.io","scope":"Cluster","names":{"plural":"gadgets","kind":"Gadget"},
+               "versions":[
+                 {"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}},
+                 {"name":"v1beta1","served":true,"storage":false,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}
+            """));
+        var gadget = new JsonObject { ["apiVersion"] = "example.io/v1", ["kind"] = "Gadget", ["metadata"] = new JsonObject { ["name"] = "g1" }, ["size"] = 1 };
+        await client.CustomObjects.CreateClusterCustomObjectAsync(gadget, "example.io", "v1", "gadgets");
+
+        var got = JsonNode.Parse(KubernetesJson.Serialize(await client.CustomObjects.GetClusterCustomObjectAsync("example.io", "v1beta1", "gadgets", "g1")))!;
+        var listed = JsonNode.Parse(KubernetesJson.Serialize(await client.CustomObjects.ListClusterCustomObjectAsync("example.io", "v1beta1", "gadgets")))!;
+        Assert.Equal("example.io/v1beta1", (string?)got["apiVersion"]);
+        Assert.Equal("example.io/v1beta1", (string?)listed["apiVersion"]);
+        Assert.Equal("example.io/v1beta1", (string?)Assert.Single(listed["items"]!.AsArray())!["apiVersion"]);
+
+        var response = client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(
+            "example.io", "v1beta1", "gadgets", resourceVersion: (string?)listed["metadata"]!["resourceVersion"], timeoutSeconds: 2, watch: true);
+        var watched = Task.Run(async () =>
+        {
+#pragma warning disable CS0618 // WatcherExt is marked obsolete but is the documented way to watch custom objects.
+            return await WatchCollector.CollectAsync(response.WatchAsync<JsonObject, object>(), stopAfter: 1);
+#pragma warning restore CS0618
+        });
+        await client.CustomObjects.PatchClusterCustomObjectAsync(new V1Patch("""{"size":2}""", V1Patch.PatchType.MergePatch), "example.io", "v1", "gadgets", "g1");
+
+        var (type, changed) = Assert.Single(await watched);
+        Assert.Equal(WatchEventType.Modified, type);
+        Assert.Equal("example.io/v1beta1", (string?)changed["apiVersion"]);
+        Assert.Equal(2, (int)changed["size"]!);
+    }
+
+    [Fact]
     public async Task A_CRD_with_a_rule_that_does_not_compile_is_refused()
     {
         await using var server = await TestCluster.StartAsync();
