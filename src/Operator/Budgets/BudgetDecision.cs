@@ -92,7 +92,7 @@ public static class BudgetDecision
         var plan = GrantPlanner.Plan(new PlannerInput(available, snapshot.Grants, [.. planned.Values], raisesAllowed, snapshot.StoppedPods));
         outside.Sort(StringComparer.Ordinal);
         var gone = plan.HeldByGonePods
-            .Select(uid => GrantIdentity.PodName(snapshot.Grants.First(g => GrantIdentity.PodUid(g) == uid)))
+            .Select(uid => GrantIdentity.PodName(grants[uid]))
             .Order(StringComparer.Ordinal)
             .ToList();
         return new BudgetDecisionResult(allocation, plan, planned, outside) { HeldByGonePods = gone };

@@ -49,13 +49,9 @@ public sealed class StoppedPods
     /// <summary>An informer event of a pod: records it when either state shows it stopped.</summary>
     public void Observe(V1Pod? old, V1Pod? current)
     {
-        foreach (var pod in new[] { old, current })
-        {
-            if (HasStopped(pod) && pod!.Metadata.Uid is { Length: > 0 } uid)
-            {
-                Add(uid);
-            }
-        }
+        // Called for every pod event: no allocation when nothing stopped.
+        AddIfStopped(old);
+        AddIfStopped(current);
     }
 
     /// <summary>Those of <paramref name="podUids"/> recorded as stopped.</summary>
@@ -65,6 +61,14 @@ public sealed class StoppedPods
         lock (gate)
         {
             return podUids.Where(uids.Contains).ToHashSet(StringComparer.Ordinal);
+        }
+    }
+
+    private void AddIfStopped(V1Pod? pod)
+    {
+        if (HasStopped(pod) && pod!.Metadata.Uid is { Length: > 0 } uid)
+        {
+            Add(uid);
         }
     }
 

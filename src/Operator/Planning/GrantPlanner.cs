@@ -122,8 +122,9 @@ public static class GrantPlanner
             if (!pods.TryGetValue(uid, out var pod))
             {
                 // The delete marks the grant (its agent, if it still runs, releases); the hold goes only with it.
-                deletes.Add(new GrantDelete(uid, DeleteReason.PodGone, ReleasesHold: HeldBy(grant) == 0));
-                if (HeldBy(grant) > 0)
+                var goneHolds = HeldBy(grant) > 0;
+                deletes.Add(new GrantDelete(uid, DeleteReason.PodGone, ReleasesHold: !goneHolds));
+                if (goneHolds)
                 {
                     heldByGonePods.Add(uid);
                 }

@@ -86,6 +86,9 @@ public sealed class ModelOperator
     private readonly Decider decide;
     private readonly Queue<WriteOp> pending = new();
     private readonly Dictionary<string, long> rvs = new(StringComparer.Ordinal);
+
+    // Pods removed before this leader's pod list were never seen to stop by it: no evidence (memory only).
+    private readonly IReadOnlySet<string> stoppedBeforeStart;
     private bool fenced;
 
     /// <summary>A new replica takes the lead: grants listed afresh, pods listed at <paramref name="podListRv"/>.</summary>
@@ -97,9 +100,6 @@ public sealed class ModelOperator
         Pods = new ModelCache<PodRec>(s => s.Pods, p => p.Rv, podListRv);
         stoppedBeforeStart = api.At(podListRv).Stopped;
     }
-
-    // Pods removed before this leader's pod list were never seen to stop by it: no evidence (memory only).
-    private readonly IReadOnlySet<string> stoppedBeforeStart;
 
     /// <summary>The leader term.</summary>
     public string Term { get; }
