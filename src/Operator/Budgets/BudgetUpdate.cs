@@ -127,7 +127,12 @@ public sealed class BudgetUpdate
             var uid = GrantIdentity.PodUid(grant);
             if (Api.Protocol.GrantHolds.Held(grant) == 0)
             {
-                await DeleteAsync(grant, releasesHold: true, cancellationToken);
+                // A release or delete refused as stale (409) leaves the grant: look again after the retry delay.
+                if (await DeleteAsync(grant, releasesHold: true, cancellationToken) == false)
+                {
+                    draining++;
+                }
+
                 continue;
             }
 
