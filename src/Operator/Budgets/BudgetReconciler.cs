@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using PoolOperator.Api;
 using PoolOperator.Operator.Controller;
@@ -38,7 +37,6 @@ public sealed partial class BudgetReconciler : IReconciler
     private readonly ServerLimitsSource servers;
     private readonly BudgetReconcilerSettings settings;
     private readonly ILogger<BudgetReconciler> logger;
-    private readonly ConcurrentDictionary<ObjectKey, string> fenced = new();
     private string term = NewTerm();
 
     /// <summary>Creates the reconciler.</summary>
@@ -60,13 +58,9 @@ public sealed partial class BudgetReconciler : IReconciler
 
     /// <summary>
     /// A leadership term starts (after the fresh read of every grant): every budget's grants are fenced again before
-    /// this term's first raise in it.
+    /// this term's first raise in it (they carry the old term).
     /// </summary>
-    public void StartTerm()
-    {
-        term = NewTerm();
-        fenced.Clear();
-    }
+    public void StartTerm() => term = NewTerm();
 
     /// <inheritdoc />
     public async Task<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
@@ -123,12 +117,7 @@ public sealed partial class BudgetReconciler : IReconciler
         var snapshot = resources.Gather(budget);
         var drift = limits is null ? [] : ServerDrift.Find(snapshot.Grants, limits.ConnectionsByApplication);
         var decision = BudgetDecision.Decide(snapshot, available, raisesAllowed: serverError is null && drift.Count == 0);
-        var fence = fenced.TryGetValue(key, out var fencedIn) && fencedIn == term ? null : term;
-        var outcome = await update.ApplyAsync(snapshot, decision, fence, cancellationToken);
-        if (outcome.Fenced)
-        {
-            fenced[key] = fence!;
-        }
+        var outcome = await update.ApplyAsync(snapshot, decision, term, cancellationToken);
 
         if (outcome.Writes > 0 || outcome.Conflicts > 0)
         {
@@ -182,7 +171,6 @@ public sealed partial class BudgetReconciler : IReconciler
         }
 
         reporter.Removed(key);
-        fenced.TryRemove(key, out _);
         return ReconcileResult.Done;
     }
 

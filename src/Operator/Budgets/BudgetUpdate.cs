@@ -12,8 +12,7 @@ namespace PoolOperator.Operator.Budgets;
 /// <summary>How a plan's writes went.</summary>
 /// <param name="Writes">Writes that landed.</param>
 /// <param name="Conflicts">Writes refused because the grant changed since it was read (409): the budget is re-read.</param>
-/// <param name="Fenced">Every grant of the budget was fenced for the term given (so raises may follow in this term).</param>
-public sealed record UpdateOutcome(int Writes, int Conflicts, bool Fenced = false);
+public sealed record UpdateOutcome(int Writes, int Conflicts);
 
 /// <summary>
 /// Brings a budget's ConnectionGrants to a <see cref="GrantPlan"/>, in the plan's order: deletes, shrinks, creates,
@@ -36,11 +35,12 @@ public sealed class BudgetUpdate
         this.metrics = metrics ?? throw new ArgumentNullException(nameof(metrics));
     }
 
-    /// <summary>Writes the plan; <paramref name="term"/> non-null means the budget's grants must be fenced before raises.</summary>
-    public async Task<UpdateOutcome> ApplyAsync(BudgetSnapshot snapshot, BudgetDecisionResult decision, string? term, CancellationToken cancellationToken)
+    /// <summary>Writes the plan in the leadership <paramref name="term"/>: grants are created carrying it, and the others are fenced with it before a raise.</summary>
+    public async Task<UpdateOutcome> ApplyAsync(BudgetSnapshot snapshot, BudgetDecisionResult decision, string term, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ArgumentNullException.ThrowIfNull(decision);
+        ArgumentException.ThrowIfNullOrEmpty(term);
         var plan = decision.Plan;
         var byUid = new Dictionary<string, ConnectionGrant>(snapshot.GrantsByPodUid(), StringComparer.Ordinal);
         int writes = 0, conflicts = 0;
@@ -76,7 +76,7 @@ public sealed class BudgetUpdate
 
         foreach (var uid in plan.Creates)
         {
-            Count(await CreateAsync(snapshot, snapshot.PodsByUid[uid], cancellationToken));
+            Count(await CreateAsync(snapshot, snapshot.PodsByUid[uid], term, cancellationToken));
         }
 
         if (plan.Raises.Count == 0)
@@ -84,24 +84,26 @@ public sealed class BudgetUpdate
             return new UpdateOutcome(writes, conflicts);
         }
 
-        if (term is not null)
+        // One writer: before a raise, every grant of the budget carries this term, written with its resourceVersion. A
+        // write of the previous term still in flight either landed before (this fence fails and the budget is re-read)
+        // or carries an older resourceVersion and is refused. A grant already carrying the term was created or fenced in
+        // this term, so every resourceVersion it has had since is this term's own and needs no second fence (at a cold
+        // start that is every grant: 10,000 patches fewer for 10,000 pods).
+        foreach (var (uid, grant) in byUid.ToList())
         {
-            // One writer: before the first raise of a term, every grant of the budget is touched with its
-            // resourceVersion. A write of the previous term still in flight either landed before (this fence fails
-            // and the budget is re-read) or carries an older resourceVersion and is refused.
-            foreach (var (uid, grant) in byUid.ToList())
+            if (CarriesTerm(grant, term))
             {
-                var (landed, fenced) = await PatchAsync(grant, new { metadata = new { annotations = new Dictionary<string, string> { [ApiGroup.TermAnnotation] = term } } }, cancellationToken);
-                if (landed != true)
-                {
-                    return new UpdateOutcome(writes, conflicts + 1);
-                }
-
-                byUid[uid] = fenced!;
+                continue;
             }
-        }
 
-        var wasFenced = term is not null;
+            var (landed, fenced) = await PatchAsync(grant, new { metadata = new { annotations = new Dictionary<string, string> { [ApiGroup.TermAnnotation] = term } } }, cancellationToken);
+            if (landed != true)
+            {
+                return new UpdateOutcome(writes, conflicts + 1);
+            }
+
+            byUid[uid] = fenced!;
+        }
 
         foreach (var raise in plan.Raises)
         {
@@ -109,7 +111,7 @@ public sealed class BudgetUpdate
             Count(landed);
         }
 
-        return new UpdateOutcome(writes, conflicts, wasFenced);
+        return new UpdateOutcome(writes, conflicts);
     }
 
     /// <summary>
@@ -158,9 +160,10 @@ public sealed class BudgetUpdate
         return draining;
     }
 
-    /// <summary>The grant's metadata for a new pod: name, labels fitted to label values, owner by UID.</summary>
-    public static ConnectionGrant NewGrant(DatabaseBudget budget, V1Pod pod, string workload)
+    /// <summary>The grant's metadata for a new pod: name, labels fitted to label values, owner by UID, the writer's term.</summary>
+    public static ConnectionGrant NewGrant(DatabaseBudget budget, V1Pod pod, string workload, string term)
     {
+        ArgumentException.ThrowIfNullOrEmpty(term);
         ArgumentNullException.ThrowIfNull(budget);
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(workload);
@@ -173,6 +176,7 @@ public sealed class BudgetUpdate
 
                 // The grant, and so its hold, outlives a force-deleted pod until the operator knows it holds nothing.
                 Finalizers = [ApiGroup.HoldFinalizer],
+                Annotations = new Dictionary<string, string> { [ApiGroup.TermAnnotation] = term },
                 Labels = new Dictionary<string, string>
                 {
                     [ApiGroup.BudgetLabel] = LabelValues.Fit(budget.Metadata.Name),
@@ -208,13 +212,17 @@ public sealed class BudgetUpdate
         };
     }
 
-    private async Task<bool?> CreateAsync(BudgetSnapshot snapshot, V1Pod pod, CancellationToken cancellationToken)
+    /// <summary>True when the grant was created or last fenced in <paramref name="term"/>.</summary>
+    public static bool CarriesTerm(ConnectionGrant grant, string term) =>
+        grant?.Metadata?.Annotations is { } annotations && annotations.TryGetValue(ApiGroup.TermAnnotation, out var carried) && carried == term;
+
+    private async Task<bool?> CreateAsync(BudgetSnapshot snapshot, V1Pod pod, string term, CancellationToken cancellationToken)
     {
         var workload = snapshot.Workloads.FirstOrDefault(w => w.Pods.Any(p => p.Metadata.Uid == pod.Metadata.Uid))?.Spec.Name ?? "";
         try
         {
             var created = await client.CustomObjects.CreateNamespacedCustomObjectAsync<ConnectionGrant>(
-                NewGrant(snapshot.Budget, pod, workload), ApiGroup.Group, ApiGroup.Version, pod.Metadata.NamespaceProperty, ApiGroup.GrantPlural, cancellationToken: cancellationToken);
+                NewGrant(snapshot.Budget, pod, workload, term), ApiGroup.Group, ApiGroup.Version, pod.Metadata.NamespaceProperty, ApiGroup.GrantPlural, cancellationToken: cancellationToken);
             grants.WriteThrough(created);
             metrics.GrantWritten("create");
             return true;

@@ -125,15 +125,15 @@ public sealed class ModelApi
     /// <summary>The HPA (or a person) writes the workload's scale.</summary>
     public void SetDesired(int replicas) => Commit(s => s with { DesiredReplicas = replicas });
 
-    /// <summary>Creates a grant; 409 when the name is taken.</summary>
-    public (WriteResult, GrantRec?) CreateGrant(string name, string podUid, string podName)
+    /// <summary>Creates a grant carrying the writer's term; 409 when the name is taken.</summary>
+    public (WriteResult, GrantRec?) CreateGrant(string name, string podUid, string podName, string term)
     {
         if (Now.Grants.ContainsKey(name))
         {
             return (WriteResult.Conflict, null);
         }
 
-        var rec = new GrantRec(name, "g" + ++objectUids, podUid, podName, 0, 0, 1, null, null, Now.Rv + 1, Finalizer: finalizers);
+        var rec = new GrantRec(name, "g" + ++objectUids, podUid, podName, 0, 0, 1, null, term, Now.Rv + 1, Finalizer: finalizers);
         Commit(s => s with { Grants = s.Grants.With(name, rec) });
         return (WriteResult.Landed, rec);
     }

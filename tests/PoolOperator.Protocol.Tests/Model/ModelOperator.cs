@@ -89,7 +89,6 @@ public sealed class ModelOperator
 
     // Pods removed before this leader's pod list were never seen to stop by it: no evidence (memory only).
     private readonly IReadOnlySet<string> stoppedBeforeStart;
-    private bool fenced;
 
     /// <summary>A new replica takes the lead: grants listed afresh, pods listed at <paramref name="podListRv"/>.</summary>
     public ModelOperator(int term, ModelApi api, long podListRv, Decider decide)
@@ -112,9 +111,6 @@ public sealed class ModelOperator
 
     /// <summary>True while a reconcile's writes are still to be sent.</summary>
     public bool Writing => pending.Count > 0;
-
-    /// <summary>True once this term fenced the budget's grants.</summary>
-    public bool Fenced => fenced;
 
     /// <summary>The requests of the current reconcile not sent yet, in order.</summary>
     public Queue<WriteOp> Pending => pending;
@@ -230,7 +226,7 @@ public sealed class ModelOperator
             pending.Enqueue(new WriteOp($"create {pod.Name}/{pod.Uid}", a =>
             {
                 var name = ApiGroup.GrantName(pod.Name, Convert.BudgetName);
-                var (result, rec) = a.CreateGrant(name, pod.Uid, pod.Name);
+                var (result, rec) = a.CreateGrant(name, pod.Uid, pod.Name, Term);
                 if (rec is not null)
                 {
                     Grants.WriteThrough(name, rec.Rv, rec);
@@ -245,30 +241,22 @@ public sealed class ModelOperator
             return;
         }
 
-        if (!fenced)
+        // As BudgetUpdate: a grant this term created or fenced already carries the term and needs no fence.
+        foreach (var grant in grants.Values.Where(g => g.Term != Term).OrderBy(g => g.Name, StringComparer.Ordinal))
         {
-            foreach (var grant in grants.Values.OrderBy(g => g.Name, StringComparer.Ordinal))
+            pending.Enqueue(new WriteOp($"fence {grant.Name}", a =>
             {
-                pending.Enqueue(new WriteOp($"fence {grant.Name}", a =>
+                var (result, rec) = a.PatchTerm(grant.Name, rvs[grant.Name], Term);
+                if (rec is null)
                 {
-                    var (result, rec) = a.PatchTerm(grant.Name, rvs[grant.Name], Term);
-                    if (rec is null)
-                    {
-                        // The fence failed: the raises of this reconcile are not sent; the next reconcile re-reads.
-                        pending.Clear();
-                        return $"fence {grant.Name}: {result}, raises dropped";
-                    }
+                    // The fence failed: the raises of this reconcile are not sent; the next reconcile re-reads.
+                    pending.Clear();
+                    return $"fence {grant.Name}: {result}, raises dropped";
+                }
 
-                    rvs[grant.Name] = rec.Rv;
-                    Grants.WriteThrough(grant.Name, rec.Rv, rec);
-                    return $"fence {grant.Name}: {result}";
-                }));
-            }
-
-            pending.Enqueue(new WriteOp("fenced", _ =>
-            {
-                fenced = true;
-                return "fenced";
+                rvs[grant.Name] = rec.Rv;
+                Grants.WriteThrough(grant.Name, rec.Rv, rec);
+                return $"fence {grant.Name}: {result}";
             }));
         }
 

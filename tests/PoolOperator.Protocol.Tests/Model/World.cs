@@ -199,7 +199,7 @@ public sealed class World
             var uid = "u" + ++uids;
             Api.PutPod(new PodRec(uid, name, true, true, false, 0));
             var grantName = ApiGroup.GrantName(name, Convert.BudgetName);
-            var (_, created) = Api.CreateGrant(grantName, uid, name);
+            var (_, created) = Api.CreateGrant(grantName, uid, name, "t0");
             var limit = share(i);
             var (_, raised) = Api.PatchSpec(grantName, created!.Rv, limit, limit);
             Api.PatchStatus(grantName, new StatusRec(GrantPhases.Active, limit, raised!.Generation));
@@ -479,7 +479,7 @@ public sealed class World
         }
 
         text.Append(string.Join(",", incarnations));
-        text.Append(CultureInfo.InvariantCulture, $"L{Leader.Term}:{Leader.Fenced}:{Leader.Grants.Rv}:{Leader.Pods.Rv}|");
+        text.Append(CultureInfo.InvariantCulture, $"L{Leader.Term}:{Leader.Grants.Rv}:{Leader.Pods.Rv}|");
         foreach (var (key, value) in Leader.Grants.View(Api).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             text.Append(CultureInfo.InvariantCulture, $"{key}@{value.Rv};");
