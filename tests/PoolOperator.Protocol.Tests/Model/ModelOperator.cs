@@ -84,6 +84,7 @@ public sealed record WriteOp(string Label, Func<ModelApi, string> Run);
 public sealed class ModelOperator
 {
     private readonly Decider decide;
+    private readonly bool fence;
     private readonly Queue<WriteOp> pending = new();
     private readonly Dictionary<string, long> rvs = new(StringComparer.Ordinal);
 
@@ -91,10 +92,16 @@ public sealed class ModelOperator
     private readonly IReadOnlySet<string> stoppedBeforeStart;
 
     /// <summary>A new replica takes the lead: grants listed afresh, pods listed at <paramref name="podListRv"/>.</summary>
-    public ModelOperator(int term, ModelApi api, long podListRv, Decider decide)
+    /// <param name="term">Its leader term.</param>
+    /// <param name="api">The API it lists from.</param>
+    /// <param name="podListRv">Where its pod list stands.</param>
+    /// <param name="decide">The decision under test.</param>
+    /// <param name="fence">Whether it fences grants before raises (false: the design without the fence, for the checker's test).</param>
+    public ModelOperator(int term, ModelApi api, long podListRv, Decider decide, bool fence)
     {
         Term = "t" + term;
         this.decide = decide;
+        this.fence = fence;
         Grants = new ModelCache<GrantRec>(s => s.Grants, g => g.Rv, api.Now.Rv);
         Pods = new ModelCache<PodRec>(s => s.Pods, p => p.Rv, podListRv);
         stoppedBeforeStart = api.At(podListRv).Stopped;
@@ -241,8 +248,9 @@ public sealed class ModelOperator
             return;
         }
 
-        // As BudgetUpdate: a grant this term created or fenced already carries the term and needs no fence.
-        foreach (var grant in grants.Values.Where(g => g.Term != Term).OrderBy(g => g.Name, StringComparer.Ordinal))
+        // As BudgetUpdate: a grant this term created or fenced already carries the term and needs no fence. Without the
+        // fence (the checker's test) no grant is fenced at all.
+        foreach (var grant in grants.Values.Where(g => fence && g.Term != Term).OrderBy(g => g.Name, StringComparer.Ordinal))
         {
             pending.Enqueue(new WriteOp($"fence {grant.Name}", a =>
             {

@@ -140,6 +140,12 @@ public sealed record WorldScope
 
     /// <summary>Whether grants carry the operator's hold finalizer (false only to show the checker catches its absence).</summary>
     public bool GrantFinalizers { get; init; } = true;
+
+    /// <summary>
+    /// Whether a leader term fences the budget's grants (the term annotation, with their resourceVersions) before its
+    /// raises (false only to show what the fence prevents: a deposed leader's write landing after the new leader's).
+    /// </summary>
+    public bool Fence { get; init; } = true;
 }
 
 /// <summary>
@@ -168,7 +174,7 @@ public sealed class World
         agents = new ModelAgent?[scope.PodNames];
         incarnations = new int[scope.PodNames];
         Api = new ModelApi(scope.GrantFinalizers);
-        Leader = new ModelOperator(++terms, Api, 0, decide);
+        Leader = new ModelOperator(++terms, Api, 0, decide, scope.Fence);
     }
 
     /// <summary>The API.</summary>
@@ -218,7 +224,7 @@ public sealed class World
             a!.SeenRv = Api.Now.Rv;
         }
 
-        Leader = new ModelOperator(++terms, Api, Api.Now.Rv, decide);
+        Leader = new ModelOperator(++terms, Api, Api.Now.Rv, decide, scope.Fence);
     }
 
     /// <summary>Every action possible now, in a fixed order.</summary>
@@ -327,7 +333,7 @@ public sealed class World
 
                 // The new leader reads every grant afresh; its pod list may come from an older resourceVersion.
                 var podListRv = action.Flag ? Leader.Pods.Rv : now.Rv;
-                Leader = new ModelOperator(++terms, Api, podListRv, decide);
+                Leader = new ModelOperator(++terms, Api, podListRv, decide, scope.Fence);
                 return $"leader term {Leader.Term}, pods listed at {podListRv}";
             case ActionKind.LateWrite:
                 Count(action.Kind);
