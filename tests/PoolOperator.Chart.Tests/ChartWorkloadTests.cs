@@ -105,6 +105,8 @@ public sealed class ChartWorkloadTests
         Assert.Equal("metadata.name", env["POD_NAME"].ValueFrom.FieldRef.FieldPath);
         Assert.Equal("metadata.namespace", env["POD_NAMESPACE"].ValueFrom.FieldRef.FieldPath);
         Assert.Equal("00:05:00", env["Operator__ResyncPeriod"].Value);
+        Assert.Equal("200", env["Operator__ApiQps"].Value);
+        Assert.Equal("400", env["Operator__ApiBurst"].Value);
         Assert.Equal("8080", env["Operator__HttpPort"].Value);
         Assert.Equal("true", env["Operator__LeaderElection__Enabled"].Value);
         Assert.Equal("pool-operator", env["Operator__LeaderElection__LeaseName"].Value);
@@ -124,6 +126,8 @@ public sealed class ChartWorkloadTests
         Assert.Equal("billing", env["Operator__WatchNamespaces__1"].Value);
         Assert.Equal("shop", env["Operator__LeaderElection__LeaseNamespace"].Value);
         Assert.Equal("00:01:30", env["Operator__ResyncPeriod"].Value);
+        Assert.Equal("25.5", env["Operator__ApiQps"].Value);
+        Assert.Equal("60", env["Operator__ApiBurst"].Value);
         Assert.Equal("0", env["DOTNET_gcServer"].Value);
     }
 

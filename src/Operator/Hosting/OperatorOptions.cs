@@ -35,14 +35,15 @@ public sealed class OperatorOptions
 
     /// <summary>
     /// Requests per second the operator sends to the Kubernetes API on average (client-go's QPS).
-    /// client-go's default of 5 would take minutes to write 10,000 grants at a cold start; 50
-    /// writes them in a few seconds while a real API server's default priority-and-fairness
-    /// share still holds.
+    /// A cold start writes each pod's grant twice (created at 0, raised once its agent is up): at
+    /// client-go's default of 5 that is over an hour for 10,000 pods, at 200 about 100 s. 200 is a
+    /// modest share of a real API server, whose priority and fairness still applies on top
+    /// (docs/benchmarks.md, "Scale", measures the cold start at this limit and without it).
     /// </summary>
-    public double ApiQps { get; set; } = 50;
+    public double ApiQps { get; set; } = 200;
 
     /// <summary>Requests that may go out at once above <see cref="ApiQps"/> before the limit applies (client-go's burst).</summary>
-    public int ApiBurst { get; set; } = 100;
+    public int ApiBurst { get; set; } = 400;
 
     /// <summary>Leader election among operator replicas.</summary>
     public LeaderElectionOptions LeaderElection { get; set; } = new();
