@@ -213,6 +213,14 @@ public sealed class CheckerTests(ITestOutputHelper output)
             // that follow have lowered p1 to 3 and p2 got the 3 freed. 4 + 3 + 3.
             Assert.Equal("late: raise p1.db to 5 (hold 5): Landed", late);
             Assert.Contains(steps, s => s.Contains("fence p1.db: Conflict, raises dropped", StringComparison.Ordinal));
+
+            // The plan after it shrinks p1 with the term, which fences it: the raise of p2 follows in the same plan
+            // without a second write to p1 (it used to be fenced with its resourceVersion from before the shrink,
+            // refused, and the raise waited a round).
+            var shrunk = steps.FindIndex(s => s.Contains("shrink p1.db to 3", StringComparison.Ordinal));
+            Assert.True(shrunk >= 0);
+            Assert.Contains("fence p1.db: shrunk in this term already", steps[shrunk + 1], StringComparison.Ordinal);
+            Assert.Contains("raise p2.db", steps[shrunk + 2], StringComparison.Ordinal);
             Assert.Equal(9, held);
             Assert.True(holds);
             Assert.Equal(10, world.PhysicallyHeld);

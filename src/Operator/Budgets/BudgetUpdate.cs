@@ -70,8 +70,15 @@ public sealed class BudgetUpdate
 
         foreach (var shrink in plan.Shrinks)
         {
-            var (landed, _) = await PatchAsync(byUid[shrink.PodUid], new { spec = new { limit = shrink.Limit, hold = shrink.Hold } }, cancellationToken);
+            // The shrink carries the term: written with its resourceVersion, it fences the grant as well, so a raise
+            // later in this plan needs no second write (and no fence with the resourceVersion from before the shrink,
+            // which the server would refuse).
+            var (landed, shrunk) = await PatchAsync(byUid[shrink.PodUid], SpecChange(shrink.Limit, shrink.Hold, term), cancellationToken);
             Count(landed);
+            if (shrunk is not null)
+            {
+                byUid[shrink.PodUid] = shrunk;
+            }
         }
 
         foreach (var uid in plan.Creates)
@@ -107,7 +114,7 @@ public sealed class BudgetUpdate
 
         foreach (var raise in plan.Raises)
         {
-            var (landed, _) = await PatchAsync(byUid[raise.PodUid], new { spec = new { limit = raise.Limit, hold = raise.Hold } }, cancellationToken);
+            var (landed, _) = await PatchAsync(byUid[raise.PodUid], SpecChange(raise.Limit, raise.Hold, term), cancellationToken);
             Count(landed);
         }
 
@@ -259,6 +266,9 @@ public sealed class BudgetUpdate
             return (false, null);
         }
     }
+
+    private static object SpecChange(int limit, int hold, string term) =>
+        new { metadata = new { annotations = new Dictionary<string, string> { [ApiGroup.TermAnnotation] = term } }, spec = new { limit, hold } };
 
     private static Dictionary<string, object?> MergeWithResourceVersion(object change, string? resourceVersion)
     {

@@ -138,9 +138,9 @@ public sealed class ModelApi
         return (WriteResult.Landed, rec);
     }
 
-    /// <summary>A merge patch of spec.limit and spec.hold with a resourceVersion precondition.</summary>
-    public (WriteResult, GrantRec?) PatchSpec(string name, long expectedRv, int limit, int hold) =>
-        Patch(name, expectedRv, g => g.Limit == limit && g.Hold == hold ? g : g with { Limit = limit, Hold = hold, Generation = g.Generation + 1 });
+    /// <summary>A merge patch of spec.limit, spec.hold and the writer's term annotation with a resourceVersion precondition.</summary>
+    public (WriteResult, GrantRec?) PatchSpec(string name, long expectedRv, int limit, int hold, string term) =>
+        Patch(name, expectedRv, g => (g.Limit == limit && g.Hold == hold ? g : g with { Limit = limit, Hold = hold, Generation = g.Generation + 1 }) with { Term = term });
 
     /// <summary>A merge patch of the term annotation with a resourceVersion precondition (the fence).</summary>
     public (WriteResult, GrantRec?) PatchTerm(string name, long expectedRv, string term) => Patch(name, expectedRv, g => g with { Term = term });

@@ -88,6 +88,9 @@ public sealed class ModelOperator
     private readonly Queue<WriteOp> pending = new();
     private readonly Dictionary<string, long> rvs = new(StringComparer.Ordinal);
 
+    // Grants a write of this term landed on in the current reconcile (a shrink carries the term): no fence needed.
+    private readonly HashSet<string> writtenInTerm = new(StringComparer.Ordinal);
+
     // Pods removed before this leader's pod list were never seen to stop by it: no evidence (memory only).
     private readonly IReadOnlySet<string> stoppedBeforeStart;
 
@@ -171,6 +174,7 @@ public sealed class ModelOperator
     {
         var byUid = grants.Values.GroupBy(g => g.PodUid).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         rvs.Clear();
+        writtenInTerm.Clear();
         foreach (var g in grants.Values)
         {
             rvs[g.Name] = g.Rv;
@@ -254,6 +258,12 @@ public sealed class ModelOperator
         {
             pending.Enqueue(new WriteOp($"fence {grant.Name}", a =>
             {
+                if (writtenInTerm.Contains(grant.Name))
+                {
+                    // As BudgetUpdate: its shrink in this plan landed carrying the term, which fenced it.
+                    return $"fence {grant.Name}: shrunk in this term already";
+                }
+
                 var (result, rec) = a.PatchTerm(grant.Name, rvs[grant.Name], Term);
                 if (rec is null)
                 {
@@ -277,9 +287,11 @@ public sealed class ModelOperator
 
     private string Patch(ModelApi api, string name, long rv, GrantWrite write, string what)
     {
-        var (result, rec) = api.PatchSpec(name, rv, write.Limit, write.Hold);
+        var (result, rec) = api.PatchSpec(name, rv, write.Limit, write.Hold, Term);
         if (rec is not null)
         {
+            rvs[name] = rec.Rv;
+            writtenInTerm.Add(name);
             Grants.WriteThrough(name, rec.Rv, rec);
         }
 

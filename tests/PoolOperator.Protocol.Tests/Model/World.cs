@@ -207,7 +207,7 @@ public sealed class World
             var grantName = ApiGroup.GrantName(name, Convert.BudgetName);
             var (_, created) = Api.CreateGrant(grantName, uid, name, "t0");
             var limit = share(i);
-            var (_, raised) = Api.PatchSpec(grantName, created!.Rv, limit, limit);
+            var (_, raised) = Api.PatchSpec(grantName, created!.Rv, limit, limit, "t0");
             Api.PatchStatus(grantName, new StatusRec(GrantPhases.Active, limit, raised!.Generation));
             var agent = new ModelAgent(uid, name, ++incarnations[i]);
             agent.Follower.Observe(Convert.Grant(Api.Now.Grants[grantName]));
