@@ -55,7 +55,7 @@ public sealed class BudgetInformers
             KubernetesSources.Budgets(client, new() { Transform = CacheTransforms.WithoutManagedFields }), scope, settings, time, logger);
         settings = settings with { ResyncPeriod = TimeSpan.Zero };
         Grants = new Informer<ConnectionGrant>(
-            KubernetesSources.Grants(client, new() { LabelSelector = GrantSelector, Transform = CacheTransforms.WithoutManagedFields }), scope, settings, time, logger);
+            KubernetesSources.Grants(client, new() { LabelSelector = GrantSelector, Transform = CacheTransforms.Grant }), scope, settings, time, logger);
         Pods = new Informer<V1Pod>(
             KubernetesSources.Pods(client, new() { FieldSelector = PodFieldSelector, Transform = CacheTransforms.Pod }), scope, settings, time, logger);
         Deployments = new Informer<V1Deployment>(

@@ -1,5 +1,7 @@
 using k8s;
 using k8s.Models;
+using PoolOperator.Api;
+using static PoolOperator.Operator.Controller.CacheStrings;
 
 namespace PoolOperator.Operator.Controller;
 
@@ -20,21 +22,21 @@ public static class CacheTransforms
         ArgumentNullException.ThrowIfNull(pod);
         return new V1Pod
         {
-            ApiVersion = pod.ApiVersion,
-            Kind = pod.Kind,
+            ApiVersion = Shared(pod.ApiVersion),
+            Kind = Shared(pod.Kind),
             Metadata = Metadata(pod.Metadata),
             Status = pod.Status is not { } status
                 ? null
                 : new V1PodStatus
                 {
-                    Phase = status.Phase,
+                    Phase = Shared(status.Phase),
                     Conditions = status.Conditions?.Where(c => c.Type == "Ready")
-                        .Select(c => new V1PodCondition { Type = c.Type, Status = c.Status, LastTransitionTime = c.LastTransitionTime })
+                        .Select(c => new V1PodCondition { Type = Shared(c.Type), Status = Shared(c.Status), LastTransitionTime = c.LastTransitionTime })
                         .ToList(),
                     ContainerStatuses = status.ContainerStatuses?
                         .Select(c => new V1ContainerStatus
                         {
-                            Name = c.Name,
+                            Name = Shared(c.Name),
                             Ready = c.Ready,
                             Started = c.Started,
 
@@ -107,6 +109,39 @@ public static class CacheTransforms
         return obj;
     }
 
+    /// <summary>
+    /// A grant as the operator reads it: whole but for managedFields and the last-applied annotation, with the strings
+    /// that repeat across grants (namespace, labels, term, finalizer, owner kind, budget and workload) pooled.
+    /// </summary>
+    public static ConnectionGrant Grant(ConnectionGrant grant)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        WithoutManagedFields(grant);
+        grant.ApiVersion = Shared(grant.ApiVersion)!;
+        grant.Kind = Shared(grant.Kind)!;
+        if (grant.Metadata is { } metadata)
+        {
+            metadata.NamespaceProperty = Shared(metadata.NamespaceProperty);
+            metadata.Labels = SharedMap(metadata.Labels);
+            metadata.Annotations = SharedMap(metadata.Annotations);
+            metadata.Finalizers = SharedList(metadata.Finalizers);
+            metadata.OwnerReferences = Owners(metadata.OwnerReferences, sharedOwner: false);
+        }
+
+        if (grant.Spec is { } spec)
+        {
+            spec.BudgetName = Shared(spec.BudgetName)!;
+            spec.WorkloadName = Shared(spec.WorkloadName);
+        }
+
+        if (grant.Status is { } status)
+        {
+            status.Phase = Shared(status.Phase);
+        }
+
+        return grant;
+    }
+
     /// <summary>The metadata every cached object keeps (annotations and managedFields dropped).</summary>
     private static V1ObjectMeta Metadata(V1ObjectMeta? metadata) =>
         metadata is null
@@ -114,15 +149,30 @@ public static class CacheTransforms
             : new V1ObjectMeta
             {
                 Name = metadata.Name,
-                NamespaceProperty = metadata.NamespaceProperty,
+                NamespaceProperty = Shared(metadata.NamespaceProperty),
                 Uid = metadata.Uid,
                 ResourceVersion = metadata.ResourceVersion,
                 Generation = metadata.Generation,
                 CreationTimestamp = metadata.CreationTimestamp,
                 DeletionTimestamp = metadata.DeletionTimestamp,
-                Labels = metadata.Labels,
-                OwnerReferences = metadata.OwnerReferences?
-                    .Select(o => new V1OwnerReference { ApiVersion = o.ApiVersion, Kind = o.Kind, Name = o.Name, Uid = o.Uid, Controller = o.Controller })
-                    .ToList(),
+                Labels = SharedMap(metadata.Labels),
+                OwnerReferences = Owners(metadata.OwnerReferences, sharedOwner: true),
             };
+
+    /// <summary>
+    /// Owner references with what the operator reads. A workload's ReplicaSet owns many pods, so its name and UID are
+    /// pooled (<paramref name="sharedOwner"/>); a grant's owner is its one pod, so only the owner's kind is.
+    /// </summary>
+    private static List<V1OwnerReference>? Owners(IList<V1OwnerReference>? owners, bool sharedOwner) =>
+        owners?
+            .Select(o => new V1OwnerReference
+            {
+                ApiVersion = Shared(o.ApiVersion),
+                Kind = Shared(o.Kind),
+                Name = sharedOwner ? Shared(o.Name) : o.Name,
+                Uid = sharedOwner ? Shared(o.Uid) : o.Uid,
+                Controller = o.Controller,
+                BlockOwnerDeletion = o.BlockOwnerDeletion,
+            })
+            .ToList();
 }

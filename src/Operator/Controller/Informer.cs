@@ -98,12 +98,13 @@ public sealed partial class Informer<T> : IInformer
 
     /// <summary>
     /// Writes an object the operator has just written into the cache, so that the next reconcile
-    /// sees its own writes even before the watch delivers them. Handlers are not called.
+    /// sees its own writes even before the watch delivers them. Handlers are not called. The object
+    /// goes through the source's transform like a watched one (a write's answer carries managedFields).
     /// </summary>
     public void WriteThrough(T obj)
     {
         ArgumentNullException.ThrowIfNull(obj);
-        Cache.Upsert(obj);
+        Cache.Upsert(source.Transform(obj));
     }
 
     /// <summary>Removes an object the operator has just deleted from the cache. Handlers are not called.</summary>

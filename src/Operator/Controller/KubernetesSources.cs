@@ -125,7 +125,8 @@ public static class KubernetesSources
                     query = query with { Continue = next };
                 }
             },
-            WatchTransformed);
+            WatchTransformed,
+            transform);
 
         async IAsyncEnumerable<(WatchEventType Type, T Object)> WatchTransformed(WatchRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
         {

@@ -18,16 +18,25 @@ public sealed class ListWatchSource<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <summary>Creates a source from its two calls.</summary>
+    /// <param name="kind">The kind's name, for logs.</param>
+    /// <param name="list">Lists a namespace (null: all), objects transformed.</param>
+    /// <param name="watch">Watches from a resourceVersion, objects transformed.</param>
+    /// <param name="transform">What list and watch apply to each object, applied to the operator's own writes too; null keeps objects whole.</param>
     public ListWatchSource(
         string kind,
         Func<string?, CancellationToken, Task<ListResult<T>>> list,
-        Func<WatchRequest, CancellationToken, IAsyncEnumerable<(WatchEventType Type, T Object)>> watch)
+        Func<WatchRequest, CancellationToken, IAsyncEnumerable<(WatchEventType Type, T Object)>> watch,
+        Func<T, T>? transform = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(kind);
         Kind = kind;
         List = list ?? throw new ArgumentNullException(nameof(list));
         Watch = watch ?? throw new ArgumentNullException(nameof(watch));
+        Transform = transform ?? (obj => obj);
     }
+
+    /// <summary>What list and watch apply to each object before it is cached.</summary>
+    public Func<T, T> Transform { get; }
 
     /// <summary>The kind's name, for logs.</summary>
     public string Kind { get; }

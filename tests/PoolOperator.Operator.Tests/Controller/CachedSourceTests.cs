@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
+using PoolOperator.Api;
 using PoolOperator.Operator.Controller;
 using Xunit.Abstractions;
 
@@ -45,6 +46,68 @@ public sealed class CachedSourceTests(ITestOutputHelper output)
         Assert.Null(pod.Spec);
         Assert.Equal("Running", pod.Status.Phase);
         Assert.All(pod.Status.Conditions ?? [], c => Assert.Equal("Ready", c.Type));
+    }
+
+    [Fact]
+    public async Task Strings_that_repeat_across_cached_pods_are_kept_once()
+    {
+        await using var cluster = await TestCluster.StartAsync(output);
+        await cluster.CreateDeploymentAsync("api", replicas: 2);
+        await cluster.CreatePodAsync("api", "api-0");
+        await cluster.CreatePodAsync("api", "api-1");
+        using var client = new Kubernetes(cluster.Server.CreateClientConfiguration());
+        var informer = new Informer<V1Pod>(KubernetesSources.Pods(client, new SourceOptions<V1Pod> { Transform = CacheTransforms.Pod }), [TestCluster.Ns], NoResync, TimeProvider.System, NullLogger.Instance);
+
+        await informer.ReplaceFromFreshListAsync(CancellationToken.None);
+
+        // Each pod was deserialized on its own, so without the pool every one of these is its own copy.
+        var a = informer.Cache.Get(new ObjectKey(TestCluster.Ns, "api-0"))!;
+        var b = informer.Cache.Get(new ObjectKey(TestCluster.Ns, "api-1"))!;
+        Assert.Same(a.Metadata.NamespaceProperty, b.Metadata.NamespaceProperty);
+        Assert.Same(a.Status.Phase, b.Status.Phase);
+        var key = a.Metadata.Labels.Keys.First();
+        Assert.Same(a.Metadata.Labels.Keys.First(), b.Metadata.Labels.Keys.Single(k => k == key));
+        Assert.Same(a.Metadata.Labels[key], b.Metadata.Labels[key]);
+        Assert.Same(a.Metadata.OwnerReferences[0].Name, b.Metadata.OwnerReferences[0].Name);
+        Assert.Same(a.Metadata.OwnerReferences[0].Uid, b.Metadata.OwnerReferences[0].Uid);
+    }
+
+    [Fact]
+    public void The_operators_own_writes_are_cached_trimmed_and_pooled_like_watched_grants()
+    {
+        using var client = new Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" });
+        var informer = new Informer<ConnectionGrant>(KubernetesSources.Grants(client, new SourceOptions<ConnectionGrant> { Transform = CacheTransforms.Grant }), [TestCluster.Ns], NoResync, TimeProvider.System, NullLogger.Instance);
+
+        // What a real API server answers to a write: managedFields included; strings fresh from the wire.
+        static ConnectionGrant Answer(string pod) => new()
+        {
+            Metadata = new V1ObjectMeta
+            {
+                Name = pod + ".orders",
+                NamespaceProperty = new string(TestCluster.Ns.AsSpan()),
+                ResourceVersion = "7",
+                ManagedFields = [new V1ManagedFieldsEntry { Manager = "pool-operator", Operation = "Update" }],
+                Labels = new Dictionary<string, string> { [new string(ApiGroup.BudgetLabel.AsSpan())] = new string("orders".AsSpan()), [ApiGroup.PodLabel] = pod },
+                OwnerReferences = [new V1OwnerReference { ApiVersion = "v1", Kind = new string("Pod".AsSpan()), Name = pod, Uid = "uid-" + pod }],
+            },
+            Spec = new ConnectionGrantSpec { PodName = pod, PodUid = "uid-" + pod, BudgetName = new string("orders".AsSpan()), Limit = 3 },
+        };
+
+        var podA = new string("api-a".AsSpan());
+        informer.WriteThrough(Answer(podA));
+        informer.WriteThrough(Answer("api-b"));
+
+        var a = informer.Cache.Get(new ObjectKey(TestCluster.Ns, "api-a.orders"))!;
+        var b = informer.Cache.Get(new ObjectKey(TestCluster.Ns, "api-b.orders"))!;
+        Assert.Null(a.Metadata.ManagedFields);
+        Assert.Equal(3, a.Spec.Limit);
+        Assert.Same(a.Metadata.NamespaceProperty, b.Metadata.NamespaceProperty);
+        Assert.Same(a.Spec.BudgetName, b.Spec.BudgetName);
+        Assert.Same(a.Metadata.Labels[ApiGroup.BudgetLabel], b.Metadata.Labels[ApiGroup.BudgetLabel]);
+        Assert.Same(a.Metadata.OwnerReferences[0].Kind, b.Metadata.OwnerReferences[0].Kind);
+
+        // One value per grant is left as it came (pooling it would only evict the shared ones).
+        Assert.Same(podA, a.Metadata.Labels[ApiGroup.PodLabel]);
     }
 
     [Fact]
