@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using k8s;
 using k8s.Autorest;
@@ -61,8 +62,10 @@ public sealed partial class Informer<T> : IInformer
     private readonly ILogger logger;
     private readonly List<InformerHandler<T>> handlers = [];
     private readonly TaskCompletionSource synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentDictionary<string, long> listBegan = new(StringComparer.Ordinal);
     private int unsyncedNamespaces;
     private long relists;
+    private long lists;
 
     /// <summary>Creates an informer over one or more namespaces (an empty list or a null entry means all).</summary>
     public Informer(ListWatchSource<T> source, IEnumerable<string?> namespaces, InformerSettings settings, TimeProvider time, ILogger logger)
@@ -88,6 +91,17 @@ public sealed partial class Informer<T> : IInformer
 
     /// <summary>How many times the informer has listed after its first list (410 Gone or failures).</summary>
     public long Relists => Interlocked.Read(ref relists);
+
+    /// <summary>How many complete lists the informer has made (of one namespace each, or of all).</summary>
+    public long Lists => Interlocked.Read(ref lists);
+
+    /// <summary>
+    /// True when the cache of every watched namespace comes from a consistent list that began at or after
+    /// <paramref name="timestamp"/> (of the informer's time provider), followed by its watch: the cache is then at
+    /// least as new as the API was at that moment, as a fresh list now would make it.
+    /// </summary>
+    public bool ListedSince(long timestamp) =>
+        namespaces.All(ns => listBegan.TryGetValue(ns ?? "", out var began) && began >= timestamp);
 
     /// <summary>Adds a handler; add handlers before <see cref="RunAsync"/>.</summary>
     public void AddHandler(InformerHandler<T> handler)
@@ -118,6 +132,7 @@ public sealed partial class Informer<T> : IInformer
     {
         foreach (var ns in namespaces)
         {
+            var began = time.GetTimestamp();
             var result = await source.List(ns, cancellationToken);
             foreach (var obj in result.Items)
             {
@@ -127,6 +142,8 @@ public sealed partial class Informer<T> : IInformer
                     Notify(previous, obj);
                 }
             }
+
+            Listed(ns, began);
         }
     }
 
@@ -144,12 +161,15 @@ public sealed partial class Informer<T> : IInformer
         var total = 0;
         foreach (var ns in namespaces)
         {
+            var began = time.GetTimestamp();
             var result = await source.List(ns, cancellationToken);
             total += result.Items.Count;
             foreach (var (old, @new) in Cache.Replace(ns, result.Items, result.ResourceVersion))
             {
                 Notify(old, @new);
             }
+
+            Listed(ns, began);
         }
 
         return total;
@@ -232,14 +252,23 @@ public sealed partial class Informer<T> : IInformer
     private async Task<string> ListAsync(string? namespaceName, CancellationToken cancellationToken)
     {
         var namespaceText = NamespaceText(namespaceName);
+        var began = time.GetTimestamp();
         var result = await source.List(namespaceName, cancellationToken);
         foreach (var (old, @new) in Cache.Replace(namespaceName, result.Items, result.ResourceVersion))
         {
             Notify(old, @new);
         }
 
+        Listed(namespaceName, began);
+
         LogListed(logger, Kind, namespaceText, result.Items.Count, result.ResourceVersion);
         return result.ResourceVersion;
+    }
+
+    private void Listed(string? namespaceName, long began)
+    {
+        Interlocked.Increment(ref lists);
+        listBegan.AddOrUpdate(namespaceName ?? "", began, (_, previous) => Math.Max(previous, began));
     }
 
     private async Task WatchAsync(string? namespaceName, Cursor cursor, CancellationToken cancellationToken)

@@ -39,13 +39,25 @@ public sealed partial class LeaderElectionService : BackgroundService
     public string LeaseNamespace { get; }
 
     /// <inheritdoc />
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!options.Enabled)
+        {
+            // Leads from before the controller starts (hosted services start one after another), so the caches' first
+            // lists begin inside the term and serve as its fresh read.
+            LogElectionDisabled(logger, Identity);
+            leadership.ObserveLeader(Identity);
+            leadership.Acquire();
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Enabled)
         {
-            LogElectionDisabled(logger, Identity);
-            leadership.ObserveLeader(Identity);
-            leadership.Acquire();
             return;
         }
 

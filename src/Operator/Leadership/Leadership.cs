@@ -8,8 +8,15 @@ namespace PoolOperator.Operator.Leadership;
 public sealed class Leadership : IDisposable
 {
     private readonly Lock gate = new();
+    private readonly TimeProvider time;
     private CancellationTokenSource? term;
     private TaskCompletionSource<CancellationToken> nextTerm = NewTerm();
+
+    /// <summary>Creates the leadership of one replica, not leading.</summary>
+    public Leadership(TimeProvider time) => this.time = time ?? throw new ArgumentNullException(nameof(time));
+
+    /// <summary>When the latest term began (a <see cref="TimeProvider.GetTimestamp"/> of the time provider given).</summary>
+    public long TermStartedAt { get; private set; }
 
     /// <summary>True while this replica leads.</summary>
     public bool IsLeader
@@ -50,6 +57,7 @@ public sealed class Leadership : IDisposable
 
             term?.Dispose();
             term = new CancellationTokenSource();
+            TermStartedAt = time.GetTimestamp();
             nextTerm.TrySetResult(term.Token);
         }
 

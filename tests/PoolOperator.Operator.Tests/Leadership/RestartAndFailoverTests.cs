@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using PoolOperator.Api;
+using PoolOperator.Operator.Budgets;
 using Xunit.Abstractions;
 
 namespace PoolOperator.Operator.Tests.Leadership;
@@ -39,6 +41,9 @@ public sealed class RestartAndFailoverTests(ITestOutputHelper output)
         await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 23, ["api-b"] = 23, ["api-c"] = 22, ["api-d"] = 22 }, "the new operator completes the step");
         await cluster.WaitForConditionAsync(Budget, BudgetConditionTypes.Ready, "True");
         recorder.AssertHeld();
+
+        // Without election it leads from its start: its first lists began inside the term and were its fresh read.
+        Assert.Equal((1, 1), FreshLists(second));
     }
 
     [Fact]
@@ -93,10 +98,20 @@ public sealed class RestartAndFailoverTests(ITestOutputHelper output)
         await cluster.WaitForLimitsAsync(Budget, new Dictionary<string, int> { ["api-a"] = 23, ["api-b"] = 23, ["api-c"] = 22, ["api-d"] = 22 }, "the new leader rebalances");
         Assert.True(follower.GrantWrites > 0);
 
+        // Its caches were listed long before its term: it read pods and grants afresh when the term began.
+        Assert.Equal((2, 2), FreshLists(follower));
+
         await stopSampling.CancelAsync();
         await sampler;
         Assert.Equal(0, overlaps);
         recorder.AssertHeld();
         await follower.DisposeAsync();
+    }
+
+    /// <summary>Complete lists of pods and of grants, not counting relists after an expired watch.</summary>
+    private static (long Pods, long Grants) FreshLists(RunningOperator op)
+    {
+        var informers = op.App.Services.GetRequiredService<BudgetInformers>();
+        return (informers.Pods.Lists - informers.Pods.Relists, informers.Grants.Lists - informers.Grants.Relists);
     }
 }
