@@ -7,14 +7,17 @@ namespace PoolOperator.ScaleBench;
 
 /// <summary>
 /// The operator as its own process (dotnet PoolOperator.Operator.dll against the local cluster's
-/// kubeconfig), with what the benchmark reads of it: peak RSS (VmHWM in /proc/PID/status) and the
-/// figures of its /metrics endpoint.
+/// kubeconfig), with what the benchmark reads of it: peak RSS (VmHWM in /proc/PID/status), the
+/// peak of its part that is not file-backed (RssAnon + RssShmem, sampled at each scrape: what a
+/// container's memory limit cannot reclaim, unlike mapped assemblies) and the figures of its
+/// /metrics endpoint.
 /// </summary>
 internal sealed class OperatorProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly HttpClient http;
     private long peakGcHeap;
+    private long peakPrivate;
     private bool disposed;
 
     private OperatorProcess(Process process, int port)
@@ -27,6 +30,9 @@ internal sealed class OperatorProcess : IAsyncDisposable
 
     /// <summary>The largest GC heap (sum over generations after the last collection) seen at a scrape.</summary>
     public long PeakGcHeap => Interlocked.Read(ref peakGcHeap);
+
+    /// <summary>The largest RssAnon + RssShmem seen at a scrape: resident memory that is not a mapped file.</summary>
+    public long PeakPrivate => Interlocked.Read(ref peakPrivate);
 
     public static OperatorProcess Start(string dll, string kubeconfig, string logPath, IReadOnlyDictionary<string, string> environment)
     {
@@ -71,17 +77,12 @@ internal sealed class OperatorProcess : IAsyncDisposable
     /// <summary>Scrapes /metrics; returns the samples, or an empty map while the endpoint is not up.</summary>
     public async Task<Dictionary<string, double>> ScrapeAsync()
     {
+        RaisePeak(ref peakPrivate, ProcStatus(process.Id, "RssAnon:") + ProcStatus(process.Id, "RssShmem:"));
         try
         {
             var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
             var samples = Metrics.Sum(text);
-            var heap = (long)samples.GetValueOrDefault("dotnet_gc_last_collection_heap_size_bytes");
-            var seen = Interlocked.Read(ref peakGcHeap);
-            while (heap > seen && Interlocked.CompareExchange(ref peakGcHeap, heap, seen) != seen)
-            {
-                seen = Interlocked.Read(ref peakGcHeap);
-            }
-
+            RaisePeak(ref peakGcHeap, (long)samples.GetValueOrDefault("dotnet_gc_last_collection_heap_size_bytes"));
             return samples;
         }
         catch (HttpRequestException)
@@ -123,6 +124,15 @@ internal sealed class OperatorProcess : IAsyncDisposable
         catch (IOException)
         {
             return 0;
+        }
+    }
+
+    private static void RaisePeak(ref long peak, long value)
+    {
+        var seen = Interlocked.Read(ref peak);
+        while (value > seen && Interlocked.CompareExchange(ref peak, value, seen) != seen)
+        {
+            seen = Interlocked.Read(ref peak);
         }
     }
 

@@ -49,6 +49,7 @@ internal sealed record RowResult(
     double FillWritesPerSecond,
     TimeSpan AllReady,
     long OperatorPeakRss,
+    long OperatorPeakPrivate,
     long OperatorPeakGcHeap,
     double StartRequestsPerReconcile,
     double StepRequestsPerReconcile,
@@ -70,12 +71,12 @@ internal sealed record RowResult(
     public static string Table(IEnumerable<RowResult> rows)
     {
         var text = new StringBuilder();
-        text.AppendLine("| pods / budgets | operator peak RSS | operator peak GC heap | start -> all Ready | restart -> all reconciled (grant writes) | step -> grants written (median / p99, n) | API requests per reconcile (start / steps) | local cluster RSS / GC heap | local cluster writes/s (fill / start) | pods Running after fill |");
-        text.AppendLine("|---|---:|---:|---:|---:|---|---|---|---|---:|");
+        text.AppendLine("| pods / budgets | operator peak RSS | of which not file-backed | operator peak GC heap | start -> all Ready | restart -> all reconciled (grant writes) | step -> grants written (median / p99, n) | API requests per reconcile (start / steps) | local cluster RSS / GC heap | local cluster writes/s (fill / start) | pods Running after fill |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---|---|---|---|---:|");
         foreach (var r in rows)
         {
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Row} | {Mb(r.OperatorPeakRss)} | {Mb(r.OperatorPeakGcHeap)} | {S(r.AllReady)} | {S(r.RestartReconciled)} ({r.RestartGrantWrites}) | {Ms(r.StepMedian)} / {Ms(r.StepP99)} ({r.StepsMeasured}) | {r.StartRequestsPerReconcile:N2} / {r.StepRequestsPerReconcile:N2} | {Mb(r.ClusterRss)} / {Mb(r.ClusterGcHeap)} | {r.FillWritesPerSecond:N0} / {r.ReadyWritesPerSecond:N0} | {S(r.PodsRunning)} |"));
+                $"| {r.Row} | {Mb(r.OperatorPeakRss)} | {Mb(r.OperatorPeakPrivate)} | {Mb(r.OperatorPeakGcHeap)} | {S(r.AllReady)} | {S(r.RestartReconciled)} ({r.RestartGrantWrites}) | {Ms(r.StepMedian)} / {Ms(r.StepP99)} ({r.StepsMeasured}) | {r.StartRequestsPerReconcile:N2} / {r.StepRequestsPerReconcile:N2} | {Mb(r.ClusterRss)} / {Mb(r.ClusterGcHeap)} | {r.FillWritesPerSecond:N0} / {r.ReadyWritesPerSecond:N0} | {S(r.PodsRunning)} |"));
         }
 
         return text.ToString();
@@ -92,7 +93,7 @@ internal sealed record RowResult(
         var (a, b) = (rows[0], rows[^1]);
         static string X(double from, double to) => from <= 0 ? "n/a" : (to / from).ToString("N1", CultureInfo.InvariantCulture) + "x";
         return string.Create(CultureInfo.InvariantCulture,
-            $"\nGrowth from {a.Row} to {b.Row} (N x{(double)b.Row.Pods / a.Row.Pods:N0}): operator RSS {X(a.OperatorPeakRss, b.OperatorPeakRss)}, GC heap {X(a.OperatorPeakGcHeap, b.OperatorPeakGcHeap)}, "
+            $"\nGrowth from {a.Row} to {b.Row} (N x{(double)b.Row.Pods / a.Row.Pods:N0}): operator RSS {X(a.OperatorPeakRss, b.OperatorPeakRss)}, not file-backed {X(a.OperatorPeakPrivate, b.OperatorPeakPrivate)}, GC heap {X(a.OperatorPeakGcHeap, b.OperatorPeakGcHeap)}, "
             + $"start -> all Ready {X(a.AllReady.TotalMilliseconds, b.AllReady.TotalMilliseconds)}, restart -> all reconciled {X(a.RestartReconciled.TotalMilliseconds, b.RestartReconciled.TotalMilliseconds)}, step p99 {X(a.StepP99.TotalMilliseconds, b.StepP99.TotalMilliseconds)}, "
             + $"local cluster RSS {X(a.ClusterRss, b.ClusterRss)}, pods Running after fill {X(a.PodsRunning.TotalMilliseconds, b.PodsRunning.TotalMilliseconds)}.\n");
     }
@@ -183,6 +184,7 @@ internal static class RowRun
         await sampling.CancelAsync();
         await sampler;
         var peakRss = op.PeakRss();
+        var peakPrivate = op.PeakPrivate;
         var peakHeap = op.PeakGcHeap;
         await op.DisposeAsync();
 
@@ -206,6 +208,7 @@ internal static class RowRun
             fillWrites,
             allReady,
             peakRss,
+            peakPrivate,
             peakHeap,
             PerReconcile([], atReady),
             PerReconcile(atReady, afterSteps),
