@@ -37,7 +37,7 @@ public static class BudgetDecision
     /// <summary>Decides one reconcile.</summary>
     /// <param name="snapshot">What was gathered.</param>
     /// <param name="available">The capacity, at least 0.</param>
-    /// <param name="raisesAllowed">False while the server limits are stale, drift is reported or the term has not fenced.</param>
+    /// <param name="raisesAllowed">False while the server limits are stale or drift is reported (the fence is the writer's: BudgetUpdate).</param>
     public static BudgetDecisionResult Decide(BudgetSnapshot snapshot, int available, bool raisesAllowed)
     {
         ArgumentNullException.ThrowIfNull(snapshot);

@@ -7,7 +7,7 @@ namespace PoolOperator.Operator.Planning;
 /// <param name="Available">The budget's capacity, at least 0.</param>
 /// <param name="Grants">Every grant of the budget, whatever its pod: with a target, without, gone or unknown.</param>
 /// <param name="Pods">The pods known to exist that the budget cares about: its workloads' pods and the pods of its grants.</param>
-/// <param name="RaisesAllowed">False while the server limits are stale, drift is reported or the term has not fenced.</param>
+/// <param name="RaisesAllowed">False while the server limits are stale or drift is reported (the fence is the writer's: BudgetUpdate).</param>
 /// <param name="StoppedPods">
 /// UIDs of pods known to run no process any more (seen in phase Succeeded or Failed, or being deleted with every
 /// container terminated): their grants hold nothing, whatever the grant says. Evidence only relaxes: a pod not in
