@@ -172,7 +172,7 @@ internal sealed partial class WatchEndpoint
     {
         var writer = context.Response.BodyWriter;
         writer.Write("{\"type\":\""u8);
-        writer.Write(Encoding.UTF8.GetBytes(type));
+        Encoding.UTF8.GetBytes(type, writer);
         writer.Write("\",\"object\":"u8);
         writer.Write(obj);
         writer.Write("}"u8);

@@ -243,14 +243,13 @@ internal sealed class ObjectDeleter
     private void Orphan(JsonObject owner)
     {
         var uid = owner.Uid();
+        // The index names exactly the dependents, each parsed into a private tree: changed and stored as it is.
         foreach (var (key, obj) in Dependents(uid))
         {
-            if (obj.Metadata()["ownerReferences"] is JsonArray refs && refs.Any(r => r?["uid"]?.GetValue<string>() == uid))
+            if (obj.Metadata()["ownerReferences"] is JsonArray refs)
             {
-                var copy = obj.CloneObject();
-                var kept = new JsonArray(refs.Where(r => r?["uid"]?.GetValue<string>() != uid).Select(r => r!.DeepClone()).ToArray());
-                copy.Metadata()["ownerReferences"] = kept;
-                _store.Put(key, copy);
+                obj.Metadata()["ownerReferences"] = new JsonArray(refs.Where(r => r?["uid"]?.GetValue<string>() != uid).Select(r => r!.DeepClone()).ToArray());
+                _store.Put(key, obj);
             }
         }
     }

@@ -70,9 +70,6 @@ internal sealed class StoredObject
     /// <summary>A private, mutable tree of the object.</summary>
     public JsonObject Parse() => JsonNode.Parse(Json)!.AsObject();
 
-    /// <summary>A private tree of what selectors read.</summary>
-    public JsonObject ParseView() => JsonNode.Parse(View)!.AsObject();
-
     public static string StoreKey(string? ns, string name) => (ns ?? "") + "/" + name;
 
     /// <summary>

@@ -103,7 +103,7 @@ public sealed class BudgetUpdate
                 continue;
             }
 
-            var (landed, fenced) = await PatchAsync(grant, new { metadata = new { annotations = new Dictionary<string, string> { [ApiGroup.TermAnnotation] = term } } }, cancellationToken);
+            var (landed, fenced) = await PatchAsync(grant, new { metadata = new { annotations = TermAnnotations(term) } }, cancellationToken);
             if (landed != true)
             {
                 return new UpdateOutcome(writes, conflicts + 1);
@@ -183,7 +183,7 @@ public sealed class BudgetUpdate
 
                 // The grant, and so its hold, outlives a force-deleted pod until the operator knows it holds nothing.
                 Finalizers = [ApiGroup.HoldFinalizer],
-                Annotations = new Dictionary<string, string> { [ApiGroup.TermAnnotation] = term },
+                Annotations = TermAnnotations(term),
                 Labels = new Dictionary<string, string>
                 {
                     [ApiGroup.BudgetLabel] = LabelValues.Fit(budget.Metadata.Name),
@@ -219,9 +219,12 @@ public sealed class BudgetUpdate
         };
     }
 
-    /// <summary>True when the grant was created or last fenced in <paramref name="term"/>.</summary>
-    public static bool CarriesTerm(ConnectionGrant grant, string term) =>
-        grant?.Metadata?.Annotations is { } annotations && annotations.TryGetValue(ApiGroup.TermAnnotation, out var carried) && carried == term;
+    /// <summary>True when the grant was last written in <paramref name="term"/> (created, shrunk, raised or fenced).</summary>
+    private static bool CarriesTerm(ConnectionGrant grant, string term) =>
+        grant.Metadata?.Annotations is { } annotations && annotations.TryGetValue(ApiGroup.TermAnnotation, out var carried) && carried == term;
+
+    /// <summary>The annotation every write of the operator carries: the leader term that made it.</summary>
+    private static Dictionary<string, string> TermAnnotations(string term) => new() { [ApiGroup.TermAnnotation] = term };
 
     private async Task<bool?> CreateAsync(BudgetSnapshot snapshot, V1Pod pod, string term, CancellationToken cancellationToken)
     {
@@ -268,7 +271,7 @@ public sealed class BudgetUpdate
     }
 
     private static object SpecChange(int limit, int hold, string term) =>
-        new { metadata = new { annotations = new Dictionary<string, string> { [ApiGroup.TermAnnotation] = term } }, spec = new { limit, hold } };
+        new { metadata = new { annotations = TermAnnotations(term) }, spec = new { limit, hold } };
 
     private static Dictionary<string, object?> MergeWithResourceVersion(object change, string? resourceVersion)
     {
