@@ -30,7 +30,7 @@ EXPOSE 8080
 # 16 MiB (GCgen0size) instead of the one the GC sizes from the CPU cache (this VM reports 300 MiB of L3):
 # 236 MB -> 181 MB with the GC heap at about 30 MB; no dynamic PGO (TieredPGO=0: its instrumented code
 # and counters, -7 MB); at 10,000 pods / 1,000 budgets, GCConserveMemory=7 (the GC compacts the old
-# generation sooner when it is fragmented: peak GC heap 88 -> 77 MB, RSS 240 -> 227 MB side by side;
+# generation sooner when it is fragmented: peak GC heap 86 -> 75 MB, RSS 238 -> 230 MB side by side;
 # at 1,000 pods it changed nothing). Measured and left out: EnableWriteXorExecute=0 (no change at the peak, and it
 # gives up W^X hardening), MALLOC_ARENA_MAX=2 (no change).
 ENV DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=true \
